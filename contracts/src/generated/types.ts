@@ -1,0 +1,408 @@
+/* Generated from contracts/schemas/v1 by contracts/scripts/generate-types.mjs. Do not edit. */
+/* eslint-disable */
+
+/**
+ * Contract version as major.minor. A receiver rejects a higher major version than it knows.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "Version".
+ */
+export type Version = string;
+/**
+ * One complete header line without CRLF, e.g. "Retry-After: 30".
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "HeaderLine".
+ */
+export type HeaderLine = string;
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "StatusCode".
+ */
+export type StatusCode = number;
+/**
+ * A status code (486) or a class with xx (5xx).
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "CodePattern".
+ */
+export type CodePattern = number | string;
+/**
+ * Suspended transaction id: <edge-id>.<index>.<label> (Kamailio $T(id_index)/$T(id_label) idiom). Echo it unchanged.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "TxId".
+ */
+export type TxId = string;
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "FinalStatus".
+ */
+export type FinalStatus = number;
+
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "JsonRpcErrorResponse".
+ */
+export interface JsonRpcErrorResponse {
+  jsonrpc: '2.0';
+  id: string | number | null;
+  error: JsonRpcError;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "JsonRpcError".
+ */
+export interface JsonRpcError {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+/**
+ * The result of a route request. Either `reply` (the edge answers the request itself) or `routes` (the edge relays the request statefully). Unknown fields are ignored; a higher major version than the edge knows is rejected.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "RouteAnswer".
+ */
+export interface RouteAnswer {
+  version: Version;
+  /**
+   * serial: one route at a time, next on failure; parallel: all routes at once, first 2xx wins
+   */
+  routing?: 'serial' | 'parallel';
+  /**
+   * @maxItems 64
+   */
+  routes?: Route[];
+  reply?: Reply;
+  /**
+   * Add Record-Route so in-dialog requests come back through the edge. Default: true for INVITE and SUBSCRIBE, false otherwise.
+   */
+  record_route?: boolean;
+  on_failure?: OnFailure;
+  /**
+   * rtpengine flags for offer/answer (used when media-control is present).
+   */
+  media?: {
+    offer?: string | {};
+    answer?: string | {};
+  };
+  acc?: Accounting;
+  /**
+   * Name of the policy that decided (for logs, metrics and CDRs)
+   */
+  policy?: string;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "Route".
+ */
+export interface Route {
+  /**
+   * Request-URI of this branch (default: the request's R-URI)
+   */
+  uri?: string;
+  /**
+   * Next hop (outbound proxy), overrides R-URI resolution
+   */
+  dst_uri?: string;
+  /**
+   * Comma-separated Path URIs, sent as Route headers before the request
+   */
+  path?: string;
+  /**
+   * Sending socket proto:ip:port or a socket name
+   */
+  socket?: string;
+  headers?: {
+    from?: NameAddrChange;
+    to?: NameAddrChange;
+    /**
+     * Extra headers: an rtjson string "X-A: 1\r\nX-B: 2\r\n" or a list of header lines
+     */
+    extra?: string | HeaderLine[];
+    /**
+     * Header names to remove from this branch
+     */
+    remove?: string[];
+  };
+  branch_flags?: number;
+  /**
+   * ms to wait for a final response (non-INVITE) or any response (INVITE)
+   */
+  fr_timer?: number;
+  /**
+   * ms to wait for a final response after a provisional (INVITE)
+   */
+  fr_inv_timer?: number;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "NameAddrChange".
+ */
+export interface NameAddrChange {
+  display?: string;
+  uri?: string;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "Reply".
+ */
+export interface Reply {
+  code: StatusCode;
+  reason: string;
+  headers?: HeaderLine[];
+  body?: string;
+  content_type?: string;
+}
+/**
+ * What the edge does when a branch fails with a failover code: next route (serial), ask the router again with the failure, or reply. Failures that are not failover codes are forwarded upstream.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "OnFailure".
+ */
+export interface OnFailure {
+  action?: 'next' | 'ask' | 'reply';
+  /**
+   * Codes that trigger the action. Default (edge config): 408, 480, 5xx except 501; never 486/600/603 unless listed here.
+   */
+  codes?: CodePattern[];
+  reply?: Reply;
+  /**
+   * Upper bound on re-asks (action ask)
+   */
+  max_attempts?: number;
+}
+/**
+ * Accounting flags and extra CDR fields.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "Accounting".
+ */
+export interface Accounting {
+  flags?: ('acc' | 'missed' | 'failed')[];
+  extra?: {
+    [k: string]: string | number | boolean | null | undefined;
+  };
+}
+/**
+ * Published by the edge for each new request it suspended. The reply subject of the bus message is the edge's continue subject for this transaction; answer there (or on sipmesh.edge.<edge>.continue with the same id) with a route answer.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "RouteRequest".
+ */
+export interface RouteRequest {
+  jsonrpc: '2.0';
+  id: TxId;
+  method: 'route';
+  params: RouteParams;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "RouteParams".
+ */
+export interface RouteParams {
+  version: Version;
+  /**
+   * Id of the edge that holds the transaction
+   */
+  edge: string;
+  tx: TxId;
+  /**
+   * SIP method as received (case-sensitive)
+   */
+  method: string;
+  /**
+   * Request-URI after Route pre-processing
+   */
+  ruri: string;
+  ruri_parts: UriParts;
+  from: Party;
+  to: Party;
+  call_id: string;
+  cseq: {
+    seq: number;
+    method: string;
+  };
+  /**
+   * Contact header values
+   */
+  contact?: string[];
+  /**
+   * Every header of the request by lower-case full name, each a list of values in order (comma lists split).
+   */
+  headers: {
+    [k: string]: string[] | undefined;
+  };
+  source: Endpoint;
+  socket: Socket;
+  /**
+   * Whether the R-URI host / From host is one of the domains this deployment serves (Kamailio uri==myself / from_uri==myself).
+   */
+  ours: {
+    ruri: boolean;
+    from: boolean;
+  };
+  /**
+   * Result of authentication by the edge/registrar, or null when the request carried no credentials.
+   */
+  auth?: null | {
+    user: string;
+    realm: string;
+    verified: boolean;
+  };
+  /**
+   * Summary of the message body (the body itself travels to media-control, not to policies).
+   */
+  body?: {
+    content_type?: string;
+    length: number;
+  };
+  /**
+   * 1 for the first ask, +1 for each re-ask after a failure
+   */
+  attempt: number;
+  /**
+   * Present on a re-ask (on_failure: ask): the final failure and every branch tried so far.
+   */
+  failure?: {
+    status: FinalStatus;
+    reason: string;
+    branches: BranchOutcome[];
+  };
+  received_at?: string;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "UriParts".
+ */
+export interface UriParts {
+  scheme: string;
+  user?: string;
+  host: string;
+  port?: number;
+  params?: {
+    [k: string]: string | null | undefined;
+  };
+}
+/**
+ * A From or To header, parsed.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "Party".
+ */
+export interface Party {
+  uri: string;
+  user?: string;
+  host: string;
+  tag?: string;
+  display?: string;
+}
+/**
+ * A network endpoint of a SIP message.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "Endpoint".
+ */
+export interface Endpoint {
+  ip: string;
+  port: number;
+  transport: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | 'sctp';
+  tls?: boolean;
+}
+/**
+ * A listening socket of an edge, with the address it advertises in Via and Record-Route.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "Socket".
+ */
+export interface Socket {
+  transport: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | 'sctp';
+  ip: string;
+  port: number;
+  /**
+   * host[:port] written into Via and Record-Route
+   */
+  advertise?: string;
+  name?: string;
+}
+/**
+ * What happened to one branch the edge tried.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "BranchOutcome".
+ */
+export interface BranchOutcome {
+  uri: string;
+  dst_uri?: string;
+  status: StatusCode;
+  reason?: string;
+  /**
+   * true when no final response came (the edge made a 408)
+   */
+  timeout?: boolean;
+}
+/**
+ * JSON-RPC 2.0 response to a route request, published to the request's reply subject or to sipmesh.edge.<edge-id>.continue by any process that knows the transaction id. `result` continues the transaction with a route answer; `error` fails it (the edge answers 500 unless the error carries data.reply).
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "ContinueMessage".
+ */
+export interface ContinueMessage {
+  jsonrpc: '2.0';
+  id: TxId;
+  result?: RouteAnswer;
+  error?: JsonRpcError;
+}
+/**
+ * Published by the edge on sipmesh.events.v1.transaction.completed (JetStream stream SIPMESH_EVENTS, message id = event_id) once per server transaction, when its final response is sent.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "TransactionCompletedEvent".
+ */
+export interface TransactionCompletedEvent {
+  /**
+   * Unique id, also the JetStream message id (deduplication)
+   */
+  event_id: string;
+  type: 'transaction.completed';
+  version: Version;
+  /**
+   * When the final response was sent
+   */
+  time: string;
+  edge: string;
+  tx: TxId;
+  trace_id?: string;
+  method: string;
+  ruri: string;
+  call_id: string;
+  cseq: number;
+  from: Party;
+  to: Party;
+  source: Endpoint;
+  status: FinalStatus;
+  reason: string;
+  /**
+   * relayed: the final came from a branch; replied: the router answered with a reply; the others: the edge answered itself
+   */
+  outcome:
+    | 'relayed'
+    | 'replied'
+    | 'router_timeout'
+    | 'no_responders'
+    | 'invalid_answer'
+    | 'router_error'
+    | 'cancelled'
+    | 'no_more_routes'
+    | 'local_error';
+  policy?: string;
+  /**
+   * Route requests made for this transaction
+   */
+  attempts: number;
+  branches: BranchOutcome[];
+  started_at?: string;
+  duration_ms: number;
+  acc?: Accounting;
+}

@@ -1,0 +1,36 @@
+export type {
+  RouteRequest,
+  RouteParams,
+  RouteAnswer,
+  Route,
+  Reply,
+  OnFailure,
+  NameAddrChange,
+  Accounting,
+  ContinueMessage,
+  JsonRpcError,
+  JsonRpcErrorResponse,
+  TransactionCompletedEvent,
+  Party,
+  Endpoint,
+  Socket,
+  UriParts,
+  BranchOutcome,
+  CodePattern,
+  HeaderLine,
+  TxId,
+} from './generated/types.js';
+export { createValidators, checkVersion, loadSchemas, schemaDirectory } from './validators.js';
+export type { ContractValidators, Validation, Validator } from './validators.js';
+export {
+  CONTRACT_VERSION,
+  CONTRACT_MAJOR,
+  EVENTS_STREAM,
+  ROUTER_QUEUE,
+  DEFAULT_POLICY,
+  subjects,
+  formatTxId,
+  parseTxId,
+  isSubjectToken,
+} from './subjects.js';
+export { JsonRpcErrorCode } from './errors.js';

@@ -1,0 +1,68 @@
+/**
+ * Subject naming scheme of the bus contract, version 1.
+ *
+ * Every subject that carries a versioned message names the major version (`v1`) right after the
+ * area, so a v2 contract can run beside v1 during an upgrade. Edge-addressed subjects carry the
+ * edge id instead: an edge id is one subject token (letters, digits, `_`, `-`).
+ */
+
+export const CONTRACT_VERSION = '1.0';
+export const CONTRACT_MAJOR = 1;
+
+/** JetStream stream that holds every event (`sipmesh.events.v1.>`). */
+export const EVENTS_STREAM = 'SIPMESH_EVENTS';
+
+/** Queue group that router instances join, so each route request reaches exactly one of them. */
+export const ROUTER_QUEUE = 'sipmesh-router';
+
+/** Policy name used when nothing more specific is configured. */
+export const DEFAULT_POLICY = 'default';
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** True when `s` can be used as one subject token (edge ids, policy names). */
+export function isSubjectToken(s: string): boolean {
+  return TOKEN.test(s);
+}
+
+export const subjects = {
+  /** Route requests for one policy; routers answer in queue group ROUTER_QUEUE. */
+  route: (policy: string): string => `sipmesh.route.v1.${policy}`,
+  /** All route subjects (for a router that serves every policy). */
+  routeAll: 'sipmesh.route.v1.*',
+  /** Where any process may publish the answer to a suspended transaction of this edge (id in the body). */
+  continue: (edgeId: string): string => `sipmesh.edge.${edgeId}.continue`,
+  /**
+   * The reply subject the edge puts on a route request: the transaction id's index and label are the
+   * last two tokens, so even a body-less NATS "no responders" status names its transaction.
+   */
+  continueFor: (txId: string): string => {
+    const [edgeId, index, label] = txId.split('.');
+    return `sipmesh.edge.${edgeId ?? ''}.continue.${index ?? ''}.${label ?? ''}`;
+  },
+  /** Wildcard the edge subscribes to for per-transaction replies. */
+  continueWildcard: (edgeId: string): string => `sipmesh.edge.${edgeId}.continue.>`,
+  /** Edge-side actions offered to services (OPTIONS probe, send request, NAT ping). */
+  edgeRpc: (edgeId: string, action: string): string => `sipmesh.edge.${edgeId}.rpc.${action}`,
+  events: {
+    all: 'sipmesh.events.v1.>',
+    transactionCompleted: 'sipmesh.events.v1.transaction.completed',
+  },
+} as const;
+
+/** Builds a transaction id `<edge-id>.<index>.<label>` (Kamailio's $T(id_index)/$T(id_label) idiom). */
+export function formatTxId(edgeId: string, index: number, label: number): string {
+  return `${edgeId}.${index}.${label}`;
+}
+
+/** Splits a transaction id; undefined when it is not of the form `<edge-id>.<index>.<label>`. */
+export function parseTxId(id: string): { edgeId: string; index: number; label: number } | undefined {
+  const a = id.indexOf('.');
+  const b = id.indexOf('.', a + 1);
+  if (a <= 0 || b < 0 || id.indexOf('.', b + 1) !== -1) return undefined;
+  const edgeId = id.slice(0, a);
+  const index = Number(id.slice(a + 1, b));
+  const label = Number(id.slice(b + 1));
+  if (!isSubjectToken(edgeId) || !Number.isSafeInteger(index) || !Number.isSafeInteger(label) || index < 0 || label < 0) return undefined;
+  return { edgeId, index, label };
+}

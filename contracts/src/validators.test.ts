@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkVersion, createValidators } from './validators.js';
+import { formatTxId, parseTxId, subjects } from './subjects.js';
+
+const example = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(`../examples/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+
+describe('contract validators', () => {
+  const v = createValidators();
+
+  it('accepts every documented example', () => {
+    expect(v.routeRequest(example('route-request.json'))).toEqual({ ok: true, value: example('route-request.json') });
+    expect(v.routeAnswer(example('route-answer-serial.json')).ok).toBe(true);
+    expect(v.routeAnswer(example('route-answer-reply.json')).ok).toBe(true);
+    expect(v.continueMessage(example('continue.json')).ok).toBe(true);
+    expect(v.continueMessage(example('continue-error.json')).ok).toBe(true);
+    expect(v.transactionCompleted(example('transaction-completed.json')).ok).toBe(true);
+  });
+
+  it('ignores unknown fields (forward compatibility)', () => {
+    const answer = { ...example('route-answer-reply.json'), x_future: { a: 1 } };
+    expect(v.routeAnswer(answer).ok).toBe(true);
+  });
+
+  it('names the offending field of an invalid answer', () => {
+    const r = v.routeAnswer({ version: '1.0', routes: [{ uri: 42 }] });
+    expect(r).toEqual({ ok: false, errors: ['/routes/0/uri: must be string'] });
+  });
+
+  it('rejects an answer with both reply and routes, or neither', () => {
+    expect(v.routeAnswer({ version: '1.0', reply: { code: 404, reason: 'x' }, routes: [{ uri: 'sip:a@b' }] }).ok).toBe(false);
+    expect(v.routeAnswer({ version: '1.0' }).ok).toBe(false);
+    expect(v.routeAnswer({ version: '1.0', routes: [] }).ok).toBe(false);
+  });
+
+  it('rejects header lines that could inject CRLF', () => {
+    const r = v.routeAnswer({ version: '1.0', reply: { code: 503, reason: 'x', headers: ['Retry-After: 5\r\nX-Evil: 1'] } });
+    expect(r.ok).toBe(false);
+    expect(v.routeAnswer({ version: '1.0', reply: { code: 503, reason: 'a\r\nb' } }).ok).toBe(false);
+  });
+
+  it('rejects a route request without the facts a policy needs', () => {
+    const req = example('route-request.json');
+    const params = { ...(req['params'] as Record<string, unknown>) };
+    delete params['source'];
+    const r = v.routeRequest({ ...req, params });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toContain("/params: must have required property 'source'");
+  });
+
+  it('validates codes of on_failure', () => {
+    expect(v.routeAnswer({ version: '1.0', routes: [{}], on_failure: { codes: ['5xx', 408] } }).ok).toBe(true);
+    expect(v.routeAnswer({ version: '1.0', routes: [{}], on_failure: { codes: ['5x'] } }).ok).toBe(false);
+    expect(v.routeAnswer({ version: '1.0', routes: [{}], on_failure: { action: 'retry' } }).ok).toBe(false);
+  });
+});
+
+describe('versions', () => {
+  it('accepts the same or an older major version and rejects a newer one', () => {
+    expect(checkVersion('1.0')).toEqual({ ok: true });
+    expect(checkVersion('1.7')).toEqual({ ok: true });
+    expect(checkVersion('0.9')).toEqual({ ok: true });
+    expect(checkVersion('2.0')).toEqual({ ok: false, reason: 'version 2.0 is newer than supported major 1' });
+    expect(checkVersion('x')).toEqual({ ok: false, reason: 'version "x" is not major.minor' });
+  });
+});
+
+describe('subjects', () => {
+  it('follows the v1 naming scheme', () => {
+    expect(subjects.route('default')).toBe('sipmesh.route.v1.default');
+    expect(subjects.continue('edge1')).toBe('sipmesh.edge.edge1.continue');
+    expect(subjects.continueFor('edge1.17.99')).toBe('sipmesh.edge.edge1.continue.17.99');
+    expect(subjects.events.transactionCompleted).toBe('sipmesh.events.v1.transaction.completed');
+  });
+
+  it('round-trips transaction ids and rejects malformed ones', () => {
+    expect(parseTxId(formatTxId('edge-a', 12, 3456))).toEqual({ edgeId: 'edge-a', index: 12, label: 3456 });
+    expect(parseTxId('edge.1')).toBeUndefined();
+    expect(parseTxId('a.b.1.2')).toBeUndefined();
+    expect(parseTxId('e.1.x')).toBeUndefined();
+    expect(parseTxId('.1.2')).toBeUndefined();
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * Loads a routes file (YAML or JSON) and its dispatcher list into compiled policies. Returns every
+ * problem found, with its place, instead of throwing, so a reload can keep the old policies.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
+import type { ContractValidators } from '@sipmesh/contracts';
+import { parseDispatcherList, type DispatcherSet } from '../dispatcher/dispatcher-list.js';
+import { SelectionState } from '../dispatcher/algorithms.js';
+import { StaticPolicy } from './static-policy.js';
+import { routesFileSchema, type RoutesFile } from './routes-file.js';
+
+export type LoadedPolicies = { ok: true; policies: ReadonlyMap<string, StaticPolicy>; sets: ReadonlyMap<number, DispatcherSet> } | { ok: false; errors: string[] };
+
+export async function loadRoutesFile(file: string, validators: ContractValidators, state = new SelectionState()): Promise<LoadedPolicies> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return { ok: false, errors: [`${file}: ${(e as Error).message}`] };
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text); // JSON is valid YAML
+  } catch (e) {
+    return { ok: false, errors: [`${file}: ${(e as Error).message}`] };
+  }
+  return compileRoutes(doc, path.dirname(file), validators, state);
+}
+
+export async function compileRoutes(doc: unknown, baseDir: string, validators: ContractValidators, state = new SelectionState()): Promise<LoadedPolicies> {
+  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
+  const validate = ajv.compile<RoutesFile>(routesFileSchema);
+  if (!validate(doc)) {
+    return { ok: false, errors: (validate.errors ?? []).map((e) => `routes file ${e.instancePath || '/'}: ${e.message ?? e.keyword}`) };
+  }
+  let sets: ReadonlyMap<number, DispatcherSet> = new Map();
+  if (doc.dispatcher) {
+    let listText = doc.dispatcher.inline ?? '';
+    if (doc.dispatcher.list) {
+      const listFile = path.resolve(baseDir, doc.dispatcher.list);
+      try {
+        listText += '\n' + (await readFile(listFile, 'utf8'));
+      } catch (e) {
+        return { ok: false, errors: [`${listFile}: ${(e as Error).message}`] };
+      }
+    }
+    const parsed = parseDispatcherList(listText);
+    if (!parsed.ok) return { ok: false, errors: parsed.errors.map((e) => `dispatcher list ${e}`) };
+    sets = parsed.sets;
+  }
+  const policies = new Map<string, StaticPolicy>();
+  const errors: string[] = [];
+  for (const [name, spec] of Object.entries(doc.policies)) {
+    const compiled = StaticPolicy.compile(name, spec.rules, sets, validators, state);
+    if (compiled.ok) policies.set(name, compiled.policy);
+    else errors.push(...compiled.errors);
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets };
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { createValidators, type RouteParams } from '@sipmesh/contracts';
+import { compileRoutes } from './load-routes-file.js';
+
+const validators = createValidators();
+
+function params(over: Partial<RouteParams> & { user?: string; callId?: string } = {}): RouteParams {
+  const user = over.user ?? '9196';
+  return {
+    version: '1.0',
+    edge: 'e1',
+    tx: 'e1.1.1',
+    method: 'INVITE',
+    ruri: `sip:${user}@example.com`,
+    ruri_parts: { scheme: 'sip', user, host: 'example.com' },
+    from: { uri: 'sip:alice@example.com', user: 'alice', host: 'example.com', tag: 't1' },
+    to: { uri: `sip:${user}@example.com`, user, host: 'example.com' },
+    call_id: over.callId ?? 'call-1',
+    cseq: { seq: 1, method: 'INVITE' },
+    headers: {},
+    source: { ip: '192.0.2.4', port: 5060, transport: 'udp' },
+    socket: { transport: 'udp', ip: '127.0.0.1', port: 5060 },
+    ours: { ruri: true, from: true },
+    attempt: 1,
+    ...over,
+  };
+}
+
+const doc = {
+  dispatcher: { inline: '1 sip:127.0.0.1:5071\n1 sip:127.0.0.1:5072\n2 sip:127.0.0.1:5073 4\n' },
+  policies: {
+    default: {
+      rules: [
+        { name: 'busy', match: { ruri_user: 'busy' }, reply: { code: 486, reason: 'Busy Here' } },
+        { name: 'fork', match: { ruri_user: 'fork', method: ['INVITE'] }, routing: 'parallel', routes: [{ dst_uri: 'sip:127.0.0.1:5071' }, { dst_uri: 'sip:127.0.0.1:5072' }] },
+        { name: 'lb', match: { ruri_user: 'lb*' }, dispatcher: { set: 1, algorithm: 'round-robin' } },
+        { name: 'hash', match: { ruri_user: '/^h[0-9]+$/' }, dispatcher: { set: 1, algorithm: 0 } },
+        { name: 'dead', match: { ruri_user: 'dead' }, dispatcher: { set: 2 } },
+        { name: 'domain', match: { ruri_host: 'EXAMPLE.org' }, routes: [{ uri: 'sip:x@example.org' }] },
+      ],
+    },
+  },
+};
+
+describe('static policy', () => {
+  it('answers with the first matching rule', async () => {
+    const r = await compileRoutes(doc, '.', validators);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const p = r.policies.get('default')!;
+    expect(p.decide(params({ user: 'busy' }))).toEqual({ version: '1.0', reply: { code: 486, reason: 'Busy Here' } });
+    expect(p.decide(params({ user: 'fork' }))).toEqual({
+      version: '1.0',
+      routing: 'parallel',
+      routes: [{ dst_uri: 'sip:127.0.0.1:5071' }, { dst_uri: 'sip:127.0.0.1:5072' }],
+    });
+    expect(p.decide(params({ user: 'fork', method: 'MESSAGE' }))).toEqual({ version: '1.0', reply: { code: 404, reason: 'No route' }, policy: 'default' });
+    expect(p.decide(params({ ruri_parts: { scheme: 'sip', host: 'example.ORG' } })).routes).toEqual([{ uri: 'sip:x@example.org' }]);
+  });
+
+  it('round-robins a dispatcher set and keeps the others as failover routes', async () => {
+    const r = await compileRoutes(doc, '.', validators);
+    if (!r.ok) throw new Error(r.errors.join());
+    const p = r.policies.get('default')!;
+    const first = p.decide(params({ user: 'lb1' })).routes?.map((x) => x.dst_uri);
+    const second = p.decide(params({ user: 'lb2' })).routes?.map((x) => x.dst_uri);
+    const third = p.decide(params({ user: 'lb3' })).routes?.map((x) => x.dst_uri);
+    expect(first).toEqual(['sip:127.0.0.1:5071', 'sip:127.0.0.1:5072']);
+    expect(second).toEqual(['sip:127.0.0.1:5072', 'sip:127.0.0.1:5071']);
+    expect(third).toEqual(first);
+  });
+
+  it('hashes the Call-ID: the same call always gets the same destination, different calls spread', async () => {
+    const r = await compileRoutes(doc, '.', validators);
+    if (!r.ok) throw new Error(r.errors.join());
+    const p = r.policies.get('default')!;
+    const pick = (callId: string): string | undefined => p.decide(params({ user: 'h1', callId })).routes?.[0]?.dst_uri;
+    expect(pick('abc@host')).toBe(pick('abc@host'));
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 1000; i++) {
+      const d = pick(`call-${i}@10.0.0.1`)!;
+      counts.set(d, (counts.get(d) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(2);
+    for (const n of counts.values()) expect(n).toBeGreaterThan(400);
+  });
+
+  it('answers 404 No destination when no destination of the set is usable', async () => {
+    const r = await compileRoutes(doc, '.', validators);
+    if (!r.ok) throw new Error(r.errors.join());
+    expect(r.policies.get('default')!.decide(params({ user: 'dead' }))).toEqual({ version: '1.0', reply: { code: 404, reason: 'No destination' } });
+  });
+
+  it('rejects a file with mistakes and says where', async () => {
+    const bad = {
+      policies: {
+        p1: {
+          rules: [
+            { dispatcher: { set: 9 } },
+            { name: 'r2', routes: [{ uri: 7 }] },
+          ],
+        },
+      },
+    };
+    const r = await compileRoutes(bad, '.', validators);
+    expect(r).toEqual({ ok: false, errors: ['policy p1, rule 1: dispatcher set 9 is not defined', 'policy p1, r2: /routes/0/uri: must be string'] });
+    const r2 = await compileRoutes({ policies: { 'bad name': { rules: [] } } }, '.', validators);
+    expect(r2.ok).toBe(false);
+  });
+});
