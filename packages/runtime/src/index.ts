@@ -1,0 +1,61 @@
+// Bus
+export type {
+  Bus,
+  BusHandler,
+  BusKind,
+  BusMessage,
+  BusSubscription,
+  EnsureStreamOptions,
+  PublishEventOptions,
+  PublishOptions,
+  RequestOptions,
+  RespondOptions,
+  SubscribeOptions,
+} from './bus/bus.js';
+export { BusStatus } from './bus/bus.js';
+export { BusError, BusErrorCode, isBusError } from './bus/bus-error.js';
+export type { HandlerErrorListener } from './bus/handler-runner.js';
+export { LocalBus } from './bus/local-bus.js';
+export type { LocalBusOptions } from './bus/local-bus.js';
+export type { StoredEvent } from './bus/local-event-log.js';
+export { NatsBus, connectNatsBus } from './bus/nats-bus.js';
+export type { NatsBusOptions } from './bus/nats-bus.js';
+export { isValidSubject, SubjectKind } from './bus/subject.js';
+
+// Tracing
+export { startTracing, TraceExporterKind, TracingError, TracingErrorCode } from './tracing/start-tracing.js';
+export type { TracingHandle, TracingOptions } from './tracing/start-tracing.js';
+export { extractTraceContext, injectTraceHeaders, isTracePropagationEnabled } from './tracing/trace-headers.js';
+export type { SpanRecord } from './tracing/json-lines-span-exporter.js';
+
+// Logging
+export { createLogger, LoggingError, LoggingErrorCode, setLogLevel } from './logging/create-logger.js';
+export type { Logger, LoggerOptions } from './logging/create-logger.js';
+export { CallLogger } from './logging/call-logger.js';
+export type { CallContext } from './logging/call-logger.js';
+export { defineLogEvents, logEvent } from './logging/log-event.js';
+export type { LogEvent, LogEventTable } from './logging/log-event.js';
+export { isLogLevel, LogLevel } from './logging/log-level.js';
+export type { EventLevel } from './logging/log-level.js';
+
+// Config
+export { loadConfig } from './config/load-config.js';
+export type { LoadConfigOptions } from './config/load-config.js';
+export { ConfigError, ConfigErrorCode } from './config/config-error.js';
+export type { ConfigIssue } from './config/config-error.js';
+export type { ConfigSchema, JsonSchemaType } from './config/config-schema.js';
+export { listConfigSettings, renderConfigReference } from './config/config-reference.js';
+export type { ConfigReferenceOptions, ConfigSetting } from './config/config-reference.js';
+export type { DeepReadonly } from './config/deep-freeze.js';
+
+// Metrics and admin HTTP
+export { createMetricsRegistry } from './metrics/metrics-registry.js';
+export type { MetricsRegistryOptions } from './metrics/metrics-registry.js';
+export { declareMetrics, MetricType } from './metrics/declare-metrics.js';
+export type { CounterSpec, DeclaredMetrics, GaugeSpec, HistogramSpec, MetricSpec, MetricTable } from './metrics/declare-metrics.js';
+export { AdminErrorCode, startAdminServer } from './admin/admin-server.js';
+export type { AdminServer, AdminServerOptions, Readiness } from './admin/admin-server.js';
+
+// Lifecycle
+export { lifecycleEvents, runService } from './lifecycle/run-service.js';
+export type { RunServiceOptions, ServiceProcess, Stoppable } from './lifecycle/run-service.js';

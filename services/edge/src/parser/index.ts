@@ -1,0 +1,24 @@
+/** The SIP message layer of the edge: parsing, header names, URIs, edits, serialization, builders, sanity. */
+export { HeaderName, canonicalHeaderName, isListHeader, lookupHeaderName, wireHeaderName } from './header-names.js';
+export type { KnownHeaderName } from './header-names.js';
+export { ParseErrorCode } from './parse-error.js';
+export type { ParseError } from './parse-error.js';
+export { parseMessage } from './parse-message.js';
+export type { ParseResult } from './parse-message.js';
+export { EMPTY_NAME_ADDR, SipMessageBase, SipRequest, SipResponse } from './sip-message.js';
+export type { CSeq, HeaderField, SipMessage } from './sip-message.js';
+export { parseNameAddr, quoteDisplayName } from './name-addr.js';
+export type { NameAddr } from './name-addr.js';
+export { BRANCH_MAGIC_COOKIE, parseVia } from './via.js';
+export type { Via } from './via.js';
+export { formatUri, hostsEqual, isLooseRouter, parseUri, unescapeUriPart, uriPortOrDefault, uriScheme, uriTransport } from './sip-uri.js';
+export type { SipUri } from './sip-uri.js';
+export { decodeHeaderValue, splitListRanges } from './header-value.js';
+export { unquote } from './basic-rules.js';
+export { MessageEdits } from './message-edits.js';
+export { serializeRequest, serializeResponse } from './serialize.js';
+export type { SerializeOptions } from './serialize.js';
+export { buildAckForNon2xx, buildCancel, buildRequest, buildResponse } from './message-builder.js';
+export type { RequestSpec, ResponseOptions } from './message-builder.js';
+export { SanityCheck, checkSanity } from './sanity.js';
+export type { SanityFailure, SanityOptions } from './sanity.js';
