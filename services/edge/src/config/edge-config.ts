@@ -1,0 +1,195 @@
+/**
+ * Edge configuration: one JSON Schema with defaults, units and reload notes (the config reference in
+ * docs/configuration.md is rendered from it), plus the table of environment overrides.
+ */
+export const listenerSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    transport: { enum: ['udp', 'tcp'], description: 'Transport of this listener (TLS and WebSocket come with their own issue)' },
+    ip: { type: 'string', description: 'Address to bind' },
+    port: { type: 'integer', minimum: 0, maximum: 65535, description: 'Port to bind (0 picks a free one)' },
+    advertise: { type: 'string', description: 'host[:port] written into Via and Record-Route instead of ip:port (NAT, DNS names)' },
+    name: { type: 'string', description: 'Socket name a route answer may select ("socket": "name")' },
+  },
+  required: ['transport', 'ip', 'port'],
+} as const;
+
+const codePattern = { oneOf: [{ type: 'integer', minimum: 300, maximum: 699 }, { type: 'string', pattern: '^[3-6](xx|[0-9]{2})$' }] } as const;
+
+export const edgeConfigSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    id: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_-]+$',
+      default: 'edge1',
+      description: 'Edge id: first token of transaction ids and of the edge subjects; unique per running edge',
+    },
+    listen: {
+      type: 'array',
+      minItems: 1,
+      items: listenerSchema,
+      default: [
+        { transport: 'udp', ip: '127.0.0.1', port: 5060 },
+        { transport: 'tcp', ip: '127.0.0.1', port: 5060 },
+      ],
+      description: 'SIP listeners',
+    },
+    domains: {
+      type: 'array',
+      items: { type: 'string' },
+      default: [],
+      description: 'Domains served here (Kamailio `alias`); listener addresses and advertised names always count as ours',
+    },
+    sip: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxMessageBytes: { type: 'integer', minimum: 1024, maximum: 1048576, default: 65535, 'x-unit': 'bytes', description: 'Larger requests get 513 Message Too Large' },
+        maxHeaderBytes: { type: 'integer', minimum: 512, maximum: 1048576, default: 16384, 'x-unit': 'bytes', description: 'Stream transports: header section limit while framing' },
+        maxForwardsDefault: { type: 'integer', minimum: 1, maximum: 255, default: 70, description: 'Max-Forwards inserted into requests that have none (RFC 3261 §16.6)' },
+        serverHeader: { type: 'string', default: 'sipmesh', description: 'Server header of locally generated responses; empty string omits it' },
+        proxyRequireSupported: { type: 'array', items: { type: 'string' }, default: [], description: 'Option tags accepted in Proxy-Require (others get 420 Bad Extension)' },
+        convert503To500: { type: 'boolean', default: true, description: 'Forward a downstream 503 as 500 when it is the best response (RFC 3261 §16.7 step 6)' },
+        unmatchedCancel: { enum: ['drop', 'reply-481'], default: 'drop', description: 'CANCEL that matches no transaction: drop silently (Kamailio default script) or answer 481' },
+      },
+    },
+    timers: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        t1Ms: { type: 'integer', minimum: 10, default: 500, 'x-unit': 'ms', description: 'RFC 3261 T1, round-trip estimate' },
+        t2Ms: { type: 'integer', minimum: 100, default: 4000, 'x-unit': 'ms', description: 'RFC 3261 T2, maximum retransmit interval of non-INVITE requests and INVITE responses' },
+        t4Ms: { type: 'integer', minimum: 100, default: 5000, 'x-unit': 'ms', description: 'RFC 3261 T4, maximum time a message stays in the network' },
+        timerCMs: { type: 'integer', minimum: 1000, default: 180000, 'x-unit': 'ms', description: 'RFC 3261 §16.8 Timer C of INVITE branches (> 3 min recommended)' },
+        frTimerMs: { type: 'integer', minimum: 100, default: 30000, 'x-unit': 'ms', description: 'Default branch timer: no final (non-INVITE) or no response at all (INVITE) within this time → 408 (Kamailio fr_timer); a route can override' },
+        frInvTimerMs: { type: 'integer', minimum: 100, default: 120000, 'x-unit': 'ms', description: 'Default INVITE branch timer after a provisional: no final within this → CANCEL and 408 (Kamailio fr_inv_timer); a route can override' },
+      },
+    },
+    route: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        policy: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'default', description: 'Policy asked for initial requests (subject sipmesh.route.v1.<policy>)' },
+        deadlineMs: { type: 'integer', minimum: 10, default: 5000, 'x-unit': 'ms', description: 'Longest wait for a route answer; must stay below frTimerMs', 'x-reloadable': false },
+        deadlineReply: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            code: { type: 'integer', minimum: 400, maximum: 699, default: 503 },
+            reason: { type: 'string', default: 'Service Unavailable' },
+            retryAfterS: { type: 'integer', minimum: 0, default: 5, 'x-unit': 's', description: 'Retry-After of the reply; 0 omits the header' },
+          },
+          description: 'Reply when the route deadline passes',
+        },
+        unavailableReply: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            code: { type: 'integer', minimum: 400, maximum: 699, default: 503 },
+            reason: { type: 'string', default: 'Service Unavailable' },
+            retryAfterS: { type: 'integer', minimum: 0, default: 5, 'x-unit': 's' },
+          },
+          description: 'Reply when no router is listening (no responders) or the bus is down',
+        },
+        failoverCodes: { type: 'array', items: codePattern, default: [408, 480, '5xx'], description: 'Default codes that make a serial route set try its next route (never 486/600/603 unless listed)' },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 16, default: 4, description: 'Most route requests for one transaction (on_failure: ask)' },
+      },
+    },
+    transactions: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxActive: { type: 'integer', minimum: 100, default: 200000, description: 'Live transactions above this are refused with 503 (flood protection)' },
+      },
+    },
+    tcp: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        idleTimeoutMs: { type: 'integer', minimum: 1000, default: 3605000, 'x-unit': 'ms', description: 'Idle TCP connections close after this (Kamailio tcp_connection_lifetime; above the longest registration)' },
+        connectTimeoutMs: { type: 'integer', minimum: 100, default: 5000, 'x-unit': 'ms', description: 'Outgoing TCP connect timeout' },
+        maxConnections: { type: 'integer', minimum: 1, default: 4096, description: 'Most simultaneous TCP connections' },
+      },
+    },
+    udp: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        recvBufferBytes: { type: 'integer', minimum: 0, default: 4194304, 'x-unit': 'bytes', description: 'SO_RCVBUF asked for UDP sockets (the kernel may cap it at net.core.rmem_max); 0 keeps the default' },
+      },
+    },
+    events: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Publish transaction events to the event stream' },
+      },
+    },
+  },
+} as const;
+
+export type CodePatternValue = number | string;
+
+export interface ListenerConfig {
+  transport: 'udp' | 'tcp';
+  ip: string;
+  port: number;
+  advertise?: string;
+  name?: string;
+}
+
+export interface ReplyTemplate {
+  code: number;
+  reason: string;
+  retryAfterS: number;
+}
+
+export interface EdgeConfig {
+  id: string;
+  listen: ListenerConfig[];
+  domains: string[];
+  sip: {
+    maxMessageBytes: number;
+    maxHeaderBytes: number;
+    maxForwardsDefault: number;
+    serverHeader: string;
+    proxyRequireSupported: string[];
+    convert503To500: boolean;
+    unmatchedCancel: 'drop' | 'reply-481';
+  };
+  timers: { t1Ms: number; t2Ms: number; t4Ms: number; timerCMs: number; frTimerMs: number; frInvTimerMs: number };
+  route: {
+    policy: string;
+    deadlineMs: number;
+    deadlineReply: ReplyTemplate;
+    unavailableReply: ReplyTemplate;
+    failoverCodes: CodePatternValue[];
+    maxAttempts: number;
+  };
+  transactions: { maxActive: number };
+  tcp: { idleTimeoutMs: number; connectTimeoutMs: number; maxConnections: number };
+  udp: { recvBufferBytes: number };
+  events: { enabled: boolean };
+}
+
+/** Environment overrides (name → dotted config path). */
+export const edgeEnvMap = {
+  SIPMESH_EDGE_ID: 'id',
+  SIPMESH_DOMAINS: 'domains',
+  SIPMESH_ROUTE_POLICY: 'route.policy',
+  SIPMESH_ROUTE_DEADLINE_MS: 'route.deadlineMs',
+  SIPMESH_T1_MS: 'timers.t1Ms',
+} as const;

@@ -1,0 +1,110 @@
+/**
+ * The request of one branch, built from the received request with recorded edits applied once
+ * (RFC 3261 §16.6 steps 1-8): Request-URI, Max-Forwards, Record-Route, Route (our entries removed,
+ * Path, strict-router handling), our Via on top, the previous hop's Via with received/rport, and
+ * the per-route header changes of the route answer.
+ */
+import type { Route } from '@sipmesh/contracts';
+import { MessageEdits } from '../parser/message-edits.js';
+import { quoteDisplayName } from '../parser/name-addr.js';
+import type { NameAddr } from '../parser/name-addr.js';
+import { serializeRequest } from '../parser/serialize.js';
+import type { SipRequest } from '../parser/sip-message.js';
+import { decodeHeaderValue, splitListRanges } from '../parser/header-value.js';
+import type { Listener } from '../transport/transport.js';
+import { recordRouteLines } from './record-route.js';
+import { applyRouteEdits, type RouteSet } from './route-set.js';
+import { ourVia } from './via-handling.js';
+
+export interface BranchRequestInput {
+  req: SipRequest;
+  routeSet: RouteSet;
+  route: Route;
+  requestUri: string;
+  /** Path URIs of the route, sent as Route entries in front of the route set. */
+  path: readonly string[];
+  strict: { requestUri: string; appendRoute: string } | undefined;
+  topVia: string | undefined;
+  listener: Listener;
+  inbound: Listener;
+  branchId: string;
+  recordRoute: boolean;
+  maxForwardsDefault: number;
+  reliable: boolean;
+}
+
+export interface BranchRequest {
+  bytes: Buffer;
+  /** Original From/To values to put back into responses when the route changed them. */
+  restore: { from: string | undefined; to: string | undefined };
+}
+
+export function buildBranchRequest(input: BranchRequestInput): BranchRequest {
+  const { req, route } = input;
+  const edits = new MessageEdits();
+  // Our Via first (§16.6 step 8), then Max-Forwards, Record-Route and Path Route lines.
+  edits.prependHeader(`Via: ${ourVia(input.listener, input.branchId)}`);
+  const vias = req.headerFields('via');
+  const firstVia = vias[0];
+  if (input.topVia !== undefined && firstVia) edits.replaceHeaderValue(firstVia, replaceFirstValue(req, firstVia, input.topVia));
+
+  // §16.6 step 3: decrement Max-Forwards, or add one.
+  const mf = req.headerFields('max-forwards')[0];
+  if (mf && req.maxForwards !== undefined) edits.replaceHeaderValue(mf, String(req.maxForwards - 1));
+  else edits.prependHeader(`Max-Forwards: ${String(input.maxForwardsDefault)}`);
+
+  if (input.recordRoute) for (const line of recordRouteLines(input.inbound, input.listener)) edits.prependHeader(line);
+  for (const uri of input.path) edits.prependHeader(`Route: <${uri}>`);
+
+  applyRouteEdits(req, input.routeSet, edits);
+  if (input.strict) {
+    edits.setRequestUri(input.strict.requestUri);
+    edits.appendHeader(`Route: ${input.strict.appendRoute}`);
+  } else if (input.requestUri !== req.requestUri) {
+    edits.setRequestUri(input.requestUri);
+  }
+
+  const restore: BranchRequest['restore'] = { from: undefined, to: undefined };
+  const h = route.headers;
+  if (h) {
+    for (const name of h.remove ?? []) edits.removeHeaders(name);
+    if (h.from && (h.from.uri !== undefined || h.from.display !== undefined)) {
+      const f = req.headerFields('from')[0];
+      if (f) {
+        restore.from = req.fieldValue(f);
+        edits.replaceHeaderValue(f, rewriteNameAddr(req.from, h.from));
+      }
+    }
+    if (h.to && (h.to.uri !== undefined || h.to.display !== undefined)) {
+      const t = req.headerFields('to')[0];
+      if (t) {
+        restore.to = req.fieldValue(t);
+        edits.replaceHeaderValue(t, rewriteNameAddr(req.to, h.to));
+      }
+    }
+    for (const line of extraLines(h.extra)) edits.appendHeader(line);
+  }
+  return { bytes: serializeRequest(req, edits, { withContentLength: input.reliable }), restore };
+}
+
+/** The value of a header line with its first comma-separated element replaced. */
+function replaceFirstValue(req: SipRequest, field: ReturnType<SipRequest['headerFields']>[number], first: string): string {
+  const ranges = splitListRanges(req.raw, field.valueStart, field.valueEnd);
+  if (ranges.length <= 2) return first;
+  return `${first}, ${decodeHeaderValue(req.raw, ranges[2] ?? field.valueStart, field.valueEnd)}`;
+}
+
+/** rtjson `extra`: "X-A: 1\r\nX-B: 2\r\n" or a list of lines. */
+export function extraLines(extra: string | string[] | undefined): string[] {
+  if (extra === undefined) return [];
+  if (Array.isArray(extra)) return extra;
+  return extra.split(/\r?\n/).filter((l) => l.trim() !== '');
+}
+
+function rewriteNameAddr(original: NameAddr, change: { display?: string; uri?: string }): string {
+  const display = change.display ?? original.display;
+  const uri = change.uri ?? original.uri;
+  let out = display !== undefined && display !== '' ? `${quoteDisplayName(display)} <${uri}>` : `<${uri}>`;
+  for (const [k, v] of original.params) out += v === null ? `;${k}` : `;${k}=${v}`;
+  return out;
+}

@@ -1,0 +1,269 @@
+/**
+ * One branch of a proxied request (RFC 3261 §16.6): the request as it left for one target, its
+ * client transaction, the Kamailio-style branch timers (fr_timer before the first response,
+ * fr_inv_timer/Timer C after a provisional) and its CANCEL (§16.10, §9.1).
+ */
+import type { Route } from '@sipmesh/contracts';
+import { buildAckForNon2xx, buildCancel } from '../parser/message-builder.js';
+import { parseMessage } from '../parser/parse-message.js';
+import type { SipRequest, SipResponse } from '../parser/sip-message.js';
+import {
+  clientTransactionKey,
+  InviteClientTransaction,
+  NonInviteClientTransaction,
+  type ClientTimeout,
+  type ClientTransaction,
+  type ClientTransactionUser,
+  type TimerHandle,
+  type TimerTarget,
+  type TransactionSender,
+} from '../transaction/index.js';
+import { isReliable, type TransportAddress } from '../transport/transport.js';
+import type { ProxyContext } from './proxy-context.js';
+
+/** What the branch reports to its proxy transaction (the response context, §16.7). */
+export interface BranchOwner {
+  onBranchProvisional(branch: Branch, status: number, res: SipResponse): void;
+  onBranch2xx(branch: Branch, status: number, res: SipResponse): void;
+  /** A final non-2xx response, received (`res`) or made locally (`res` undefined: timeout, transport error). */
+  onBranchFailed(branch: Branch, status: number, reason: string, res: SipResponse | undefined): void;
+  onBranchReleased(branch: Branch): void;
+}
+
+export type BranchState = 'trying' | 'proceeding' | 'completed';
+
+export interface BranchInit {
+  index: number;
+  route: Route;
+  requestUri: string;
+  branchId: string;
+  method: string;
+  dest: TransportAddress;
+  request: Buffer;
+  /** Restores From/To changed for this branch in the responses it gets (rtjson headers.from/to). */
+  restore: { from: string | undefined; to: string | undefined };
+}
+
+export class Branch implements ClientTransactionUser, TransactionSender, TimerTarget<'fr'> {
+  readonly index: number;
+  readonly route: Route;
+  readonly requestUri: string;
+  readonly branchId: string;
+  readonly dest: TransportAddress;
+  readonly restore: BranchInit['restore'];
+  state: BranchState = 'trying';
+  status = 0;
+  reason = '';
+  /** The final response when one was received; undefined for local outcomes. */
+  response: SipResponse | undefined;
+  timedOut = false;
+  private readonly method: string;
+  private readonly request: Buffer;
+  private parsedRequest: SipRequest | undefined;
+  private tx: ClientTransaction | undefined;
+  private cancelTx: ClientTransaction | undefined;
+  private frHandle: TimerHandle | undefined;
+  private cancelState: 'none' | 'pending' | 'sent' = 'none';
+  private live = 0;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly owner: BranchOwner,
+    init: BranchInit,
+  ) {
+    this.index = init.index;
+    this.route = init.route;
+    this.requestUri = init.requestUri;
+    this.branchId = init.branchId;
+    this.method = init.method;
+    this.dest = init.dest;
+    this.request = init.request;
+    this.restore = init.restore;
+  }
+
+  get done(): boolean {
+    return this.state === 'completed';
+  }
+
+  /** Creates the client transaction and sends the request; false when the transaction table is full. */
+  start(): boolean {
+    const ctx = this.ctx;
+    const timers = isReliable(this.dest.transport) ? ctx.timers.reliable : ctx.timers.unreliable;
+    const key = clientTransactionKey({ branch: this.branchId, cseqMethod: this.method });
+    const tx =
+      this.method === 'INVITE'
+        ? new InviteClientTransaction({
+            key,
+            sender: this,
+            timers,
+            wheel: ctx.wheel,
+            user: this,
+            request: this.request,
+            buildAck: (payload) => this.buildAck(payload),
+            timerCMs: this.route.fr_inv_timer ?? ctx.config.timers.frInvTimerMs,
+          })
+        : new NonInviteClientTransaction({ key, sender: this, timers, wheel: ctx.wheel, user: this, request: this.request });
+    if (!ctx.table.addClient(tx).ok) return false;
+    this.tx = tx;
+    this.live++;
+    this.frHandle = ctx.wheel.schedule(this.route.fr_timer ?? ctx.config.timers.frTimerMs, this, 'fr');
+    ctx.counters.inc('branches_started');
+    tx.start();
+    return true;
+  }
+
+  // TransactionSender: the transport of this branch's destination.
+  send(payload: Buffer): void {
+    const r = this.ctx.transports.send(this.dest, payload);
+    if (!r.ok) {
+      this.ctx.log('warn', 'branch_send_failed', { branch: this.branchId, dest: this.dest, code: r.code, detail: r.detail });
+      // Reported after the current transition finishes (the transaction may be inside start()).
+      queueMicrotask(() => this.tx?.transportError());
+    }
+  }
+
+  /** A stream transport reported a failure towards this branch's destination after the send. */
+  transportFailed(): void {
+    this.tx?.transportError();
+  }
+
+  onResponse(tx: ClientTransaction, status: number, payload: Buffer): void {
+    if (tx !== this.tx) return; // responses to our CANCEL need nothing from us
+    const res = this.parsed(payload);
+    if (!res) return;
+    if (status < 200) {
+      if (this.state === 'trying') {
+        this.state = 'proceeding';
+        // Kamailio: fr_timer covers the wait for the first response of an INVITE; Timer C
+        // (fr_inv_timer) takes over after a provisional. Non-INVITE keeps fr_timer until the final.
+        if (this.method === 'INVITE') this.stopFr();
+      }
+      if (this.cancelState === 'pending') this.sendCancel();
+      if (status > 100) this.owner.onBranchProvisional(this, status, res);
+      return;
+    }
+    if (status < 300) {
+      const first = this.state !== 'completed';
+      if (first) this.complete(status, res.reason, res);
+      this.owner.onBranch2xx(this, status, res);
+      return;
+    }
+    if (this.state === 'completed') return;
+    this.complete(status, res.reason, res);
+    this.owner.onBranchFailed(this, status, res.reason, res);
+  }
+
+  onTimeout(tx: ClientTransaction, timer: ClientTimeout): void {
+    if (tx !== this.tx) return;
+    if (timer === 'C' && this.state === 'proceeding') {
+      // §16.8: Timer C after a provisional → CANCEL; the 487 that follows completes the branch.
+      this.sendCancel();
+      return;
+    }
+    this.failLocally(408, 'Request Timeout', 'branch_timeouts');
+  }
+
+  onTransportError(tx: ClientTransaction): void {
+    if (tx !== this.tx) return;
+    // §16.9: a transport error is treated as a 503 from that element.
+    this.failLocally(503, 'Service Unavailable', 'branch_transport_errors');
+  }
+
+  onTerminated(tx: ClientTransaction): void {
+    this.ctx.table.remove(tx);
+    if (tx === this.tx) this.tx = undefined;
+    if (tx === this.cancelTx) this.cancelTx = undefined;
+    if (--this.live === 0 && this.state === 'completed') this.owner.onBranchReleased(this);
+  }
+
+  onTimer(_kind: 'fr'): void {
+    this.frHandle = undefined;
+    if (this.state === 'completed') return;
+    if (this.state === 'proceeding' && this.method === 'INVITE') return;
+    // Kamailio fr_timer: no (final) response in time. An INVITE without a provisional cannot be
+    // CANCELled (§9.1); its transaction keeps retransmitting until Timer B, which we ignore.
+    this.failLocally(408, 'Request Timeout', 'branch_timeouts');
+  }
+
+  /** CANCEL this branch (§16.10); before a provisional the CANCEL waits for one (§9.1). */
+  cancel(): void {
+    if (this.state === 'completed' || this.method !== 'INVITE' || this.cancelState !== 'none') return;
+    if (this.state === 'proceeding') this.sendCancel();
+    else this.cancelState = 'pending';
+  }
+
+  get cancelRequested(): boolean {
+    return this.cancelState !== 'none';
+  }
+
+  private sendCancel(): void {
+    const tx = this.tx;
+    const invite = this.forwardedRequest();
+    if (!(tx instanceof InviteClientTransaction) || !invite || this.cancelState === 'sent') return;
+    this.cancelState = 'sent';
+    const ctx = this.ctx;
+    const timers = isReliable(this.dest.transport) ? ctx.timers.reliable : ctx.timers.unreliable;
+    const cancel = new NonInviteClientTransaction({
+      key: clientTransactionKey({ branch: this.branchId, cseqMethod: 'CANCEL' }),
+      sender: this,
+      timers,
+      wheel: ctx.wheel,
+      user: this,
+      request: buildCancel(invite),
+    });
+    if (ctx.table.addClient(cancel).ok) {
+      this.cancelTx = cancel;
+      this.live++;
+      ctx.counters.inc('cancels_sent');
+      cancel.start();
+    }
+    tx.cancelSent();
+  }
+
+  private failLocally(status: number, reason: string, counter: 'branch_timeouts' | 'branch_transport_errors'): void {
+    if (this.state === 'completed') return;
+    this.ctx.counters.inc(counter);
+    this.timedOut = status === 408;
+    this.complete(status, reason, undefined);
+    this.owner.onBranchFailed(this, status, reason, undefined);
+    if (this.live === 0) this.owner.onBranchReleased(this);
+  }
+
+  private complete(status: number, reason: string, res: SipResponse | undefined): void {
+    this.state = 'completed';
+    this.status = status;
+    this.reason = reason;
+    this.response = res;
+    this.stopFr();
+  }
+
+  private stopFr(): void {
+    if (this.frHandle !== undefined) {
+      this.ctx.wheel.cancel(this.frHandle);
+      this.frHandle = undefined;
+    }
+  }
+
+  private parsed(payload: Buffer): SipResponse | undefined {
+    const current = this.ctx.currentResponse;
+    if (current && current.raw === payload) return current;
+    const r = parseMessage(payload);
+    return r.ok && r.message.kind === 'response' ? r.message : undefined;
+  }
+
+  private forwardedRequest(): SipRequest | undefined {
+    if (!this.parsedRequest) {
+      const r = parseMessage(this.request);
+      if (r.ok && r.message.kind === 'request') this.parsedRequest = r.message;
+    }
+    return this.parsedRequest;
+  }
+
+  private buildAck(payload: Buffer): Buffer {
+    const invite = this.forwardedRequest();
+    const res = this.parsed(payload);
+    // Both were produced or accepted by our own parser moments ago; a failure here is a bug.
+    if (!invite || !res) throw new Error('cannot build ACK: unparseable forwarded INVITE or response');
+    return buildAckForNon2xx(invite, res);
+  }
+}

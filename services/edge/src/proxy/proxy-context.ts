@@ -1,0 +1,100 @@
+/**
+ * What a proxy transaction needs from the edge around it. The edge core implements this once; a
+ * transaction holds a reference instead of a dozen constructor arguments.
+ */
+import type { BranchOutcome, RouteAnswer, RouteParams } from '@sipmesh/contracts';
+import type { SipResponse } from '../parser/sip-message.js';
+import type { TimerWheel, TransactionTable, TransactionTimerProfiles } from '../transaction/index.js';
+import type { Listener, SendResult, TransportAddress, TransportProtocol } from '../transport/transport.js';
+import type { EdgeConfig } from '../config/edge-config.js';
+import type { CodeSet } from './failover-codes.js';
+import type { OurAddresses } from './our-addresses.js';
+import type { Resolver } from './next-hop.js';
+
+/** A transaction waiting for a route answer (Kamailio t_suspend). */
+export interface Suspended {
+  readonly txId: string;
+  onAnswer(answer: RouteAnswer): void;
+  onRouterError(code: number, message: string, reply: { code: number; reason: string } | undefined): void;
+  onInvalidAnswer(errors: readonly string[]): void;
+  onNoResponders(): void;
+}
+
+export interface RouteAsker {
+  /** Publishes a route request; the answer comes back through `Suspended`. */
+  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined): void;
+  /** The transaction stopped waiting (deadline, CANCEL): a late answer is dropped and counted. */
+  forget(txId: string): void;
+}
+
+export type TransactionOutcome =
+  | 'relayed'
+  | 'replied'
+  | 'router_timeout'
+  | 'no_responders'
+  | 'invalid_answer'
+  | 'router_error'
+  | 'cancelled'
+  | 'no_more_routes'
+  | 'local_error';
+
+export interface CompletedTransaction {
+  txId: string;
+  status: number;
+  reason: string;
+  outcome: TransactionOutcome;
+  policy: string | undefined;
+  attempts: number;
+  branches: BranchOutcome[];
+  startedAt: number;
+  traceId: string | undefined;
+  acc: RouteAnswer['acc'];
+}
+
+export interface TransportSet {
+  send(dest: TransportAddress, data: Buffer, connectionId?: number): SendResult;
+  /** The listener requests to `protocol` leave from (its address goes into Via/Record-Route). */
+  listenerFor(protocol: TransportProtocol): Listener | undefined;
+}
+
+export interface ProxyCounters {
+  inc(name: ProxyCounter, by?: number): void;
+}
+
+export type ProxyCounter =
+  | 'route_requests'
+  | 'route_answers'
+  | 'route_late_answers'
+  | 'route_deadline'
+  | 'route_no_responders'
+  | 'route_invalid_answers'
+  | 'route_errors'
+  | 'route_cancelled_while_suspended'
+  | 'branches_started'
+  | 'branch_timeouts'
+  | 'branch_transport_errors'
+  | 'cancels_sent';
+
+export interface ProxyContext {
+  readonly config: EdgeConfig;
+  readonly wheel: TimerWheel;
+  readonly timers: TransactionTimerProfiles;
+  readonly table: TransactionTable;
+  readonly ours: OurAddresses;
+  readonly resolver: Resolver;
+  readonly transports: TransportSet;
+  readonly router: RouteAsker;
+  readonly failoverDefault: CodeSet;
+  readonly counters: ProxyCounters;
+  /** The response being dispatched right now, so a client transaction's callback can use the parsed form. */
+  readonly currentResponse: SipResponse | undefined;
+  now(): number;
+  /** A fresh To tag for responses this edge makes itself (RFC 3261 §8.2.6.2). */
+  newTag(): string;
+  onCompleted(tx: CompletedTransaction): void;
+  /** The transaction and all its branches are gone. */
+  onReleased(txId: string): void;
+  /** An ACK for a 2xx matched an INVITE server transaction (RFC 6026 §7.1): forward it like any in-dialog ACK. */
+  forwardAck(payload: Buffer): void;
+  log(level: 'debug' | 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void;
+}

@@ -1,0 +1,571 @@
+/**
+ * One proxied request: its server transaction, the wait for a route answer (suspend/continue,
+ * DESIGN §2) and the response context over its branches (RFC 3261 §16.7). States:
+ *
+ *   suspended ──answer──▶ relaying ──final sent──▶ completed
+ *        │ deadline / no responders / CANCEL / reply         ▲
+ *        └───────────────────────────────────────────────────┘
+ *
+ * Every exit of `suspended` cancels the deadline and tells the router client to forget the id, so
+ * a late answer finds nothing and is counted (never applied twice).
+ */
+import type { BranchOutcome, RouteAnswer, Route } from '@sipmesh/contracts';
+import { buildResponse } from '../parser/message-builder.js';
+import { MessageEdits } from '../parser/message-edits.js';
+import { serializeResponse } from '../parser/serialize.js';
+import type { SipRequest, SipResponse } from '../parser/sip-message.js';
+import {
+  InviteServerTransaction,
+  NonInviteServerTransaction,
+  type InviteServerTransaction as InviteServerTx,
+  type ServerTransaction,
+  type ServerTransactionUser,
+  type TimerHandle,
+  type TimerTarget,
+  type TransactionSender,
+  serverTransactionKey,
+} from '../transaction/index.js';
+import { isReliable, type InboundMessage, type TransportAddress } from '../transport/transport.js';
+import { buildRouteParams } from '../bus/route-params.js';
+import { Branch, type BranchOwner } from './branch.js';
+import { buildBranchRequest } from './branch-request.js';
+import { CodeSet } from './failover-codes.js';
+import { chooseNextHop, type RouteSet } from './route-set.js';
+import { bestResponseIndex } from './response-selection.js';
+import type { ProxyContext, Suspended, TransactionOutcome } from './proxy-context.js';
+import type { ResolveResult } from './next-hop.js';
+
+export type ProxyState = 'suspended' | 'relaying' | 'completed';
+
+export interface ProxyTransactionInit {
+  txId: string;
+  serial: string;
+  loopHash: string;
+  req: SipRequest;
+  inbound: InboundMessage;
+  /** The previous hop's Via with received/rport, for responses and forwarded requests. */
+  topVia: string | undefined;
+  responseDest: { ip: string; port: number };
+  routeSet: RouteSet;
+  /** In-dialog requests follow Route/R-URI without asking the router. */
+  inDialog: boolean;
+  traceId: string | undefined;
+  traceHeaders: Record<string, string> | undefined;
+}
+
+const NO_HEADERS: readonly string[] = [];
+
+export class ProxyTransaction implements ServerTransactionUser, TransactionSender, TimerTarget<'deadline'>, Suspended, BranchOwner {
+  readonly txId: string;
+  readonly req: SipRequest;
+  readonly server: ServerTransaction;
+  state: ProxyState = 'suspended';
+  private readonly init: ProxyTransactionInit;
+  private readonly startedAt: number;
+  private readonly branches: Branch[] = [];
+  private routes: Route[] = [];
+  private nextRoute = 0;
+  private serial = true;
+  private recordRoute = false;
+  private failover: CodeSet;
+  private failureAction: 'next' | 'ask' | 'reply' = 'next';
+  private failureReply: { code: number; reason: string } | undefined;
+  private answer: RouteAnswer | undefined;
+  private deadline: TimerHandle | undefined;
+  private attempts = 0;
+  private finalSent = false;
+  private cancelled = false;
+  private toTag: string | undefined;
+  private branchCounter = 0;
+  private pendingStarts = 0;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    init: ProxyTransactionInit,
+  ) {
+    this.init = init;
+    this.txId = init.txId;
+    this.req = init.req;
+    this.startedAt = ctx.now();
+    this.failover = ctx.failoverDefault;
+    const via = init.req.topVia;
+    const key = serverTransactionKey({ branch: via.branch ?? '', sentByHost: via.host, sentByPort: via.port === undefined ? '' : String(via.port), method: init.req.method });
+    const timers = isReliable(init.inbound.source.transport) ? ctx.timers.reliable : ctx.timers.unreliable;
+    this.server =
+      init.req.method === 'INVITE'
+        ? new InviteServerTransaction({ key, sender: this, timers, wheel: ctx.wheel, user: this })
+        : new NonInviteServerTransaction({ key, sender: this, timers, wheel: ctx.wheel, user: this });
+  }
+
+  /** Starts processing: 100 Trying for INVITE (§16.2), then the router or, in-dialog, the route set. */
+  start(): void {
+    if (this.req.method === 'INVITE') {
+      (this.server as InviteServerTx).sendProvisional(100, this.localResponse(100, 'Trying', NO_HEADERS));
+    }
+    if (this.init.inDialog) {
+      this.state = 'relaying';
+      this.applyRoutes({ version: '1.0', routing: 'serial', routes: [{}], record_route: false });
+      return;
+    }
+    this.ask(undefined);
+  }
+
+  // ---- the route request (suspend) -------------------------------------------------------
+
+  private ask(failure: { status: number; reason: string; branches: BranchOutcome[] } | undefined): void {
+    const ctx = this.ctx;
+    if (this.attempts >= ctx.config.route.maxAttempts) {
+      this.finishWithBest('no_more_routes');
+      return;
+    }
+    this.attempts++;
+    this.state = 'suspended';
+    const params = buildRouteParams({
+      edgeId: ctx.config.id,
+      txId: this.txId,
+      req: this.req,
+      requestUri: this.init.routeSet.requestUri,
+      inbound: this.init.inbound,
+      ours: ctx.ours,
+      attempt: this.attempts,
+      failure,
+      receivedAt: this.startedAt,
+    });
+    this.deadline = ctx.wheel.schedule(ctx.config.route.deadlineMs, this, 'deadline');
+    ctx.counters.inc('route_requests');
+    ctx.router.ask(this, params, this.init.traceHeaders);
+  }
+
+  private resume(): boolean {
+    if (this.state !== 'suspended') {
+      this.ctx.counters.inc('route_late_answers');
+      return false;
+    }
+    if (this.deadline !== undefined) this.ctx.wheel.cancel(this.deadline);
+    this.deadline = undefined;
+    this.ctx.router.forget(this.txId);
+    return true;
+  }
+
+  onTimer(_kind: 'deadline'): void {
+    this.deadline = undefined;
+    if (!this.resume()) return;
+    this.ctx.counters.inc('route_deadline');
+    this.ctx.log('warn', 'route_deadline', { txId: this.txId, callId: this.req.callId, deadlineMs: this.ctx.config.route.deadlineMs });
+    const r = this.ctx.config.route.deadlineReply;
+    this.replyLocally(r.code, r.reason, r.retryAfterS > 0 ? [`Retry-After: ${String(r.retryAfterS)}`] : NO_HEADERS, 'router_timeout');
+  }
+
+  onNoResponders(): void {
+    if (!this.resume()) return;
+    this.ctx.counters.inc('route_no_responders');
+    const r = this.ctx.config.route.unavailableReply;
+    this.replyLocally(r.code, r.reason, r.retryAfterS > 0 ? [`Retry-After: ${String(r.retryAfterS)}`] : NO_HEADERS, 'no_responders');
+  }
+
+  onInvalidAnswer(errors: readonly string[]): void {
+    if (!this.resume()) return;
+    this.ctx.counters.inc('route_invalid_answers');
+    this.ctx.log('error', 'route_answer_invalid', { txId: this.txId, callId: this.req.callId, errors });
+    this.replyLocally(500, 'Server Internal Error', NO_HEADERS, 'invalid_answer');
+  }
+
+  onRouterError(code: number, message: string, reply: { code: number; reason: string } | undefined): void {
+    if (!this.resume()) return;
+    this.ctx.counters.inc('route_errors');
+    this.ctx.log('warn', 'route_error', { txId: this.txId, callId: this.req.callId, code, message });
+    this.replyLocally(reply?.code ?? 500, reply?.reason ?? 'Server Internal Error', NO_HEADERS, 'router_error');
+  }
+
+  onAnswer(answer: RouteAnswer): void {
+    if (!this.resume()) return;
+    this.ctx.counters.inc('route_answers');
+    this.answer = answer;
+    if (answer.reply) {
+      const r = answer.reply;
+      this.replyLocally(r.code, r.reason, r.headers ?? NO_HEADERS, 'replied', r.body === undefined ? undefined : { body: Buffer.from(r.body), contentType: r.content_type ?? 'text/plain' });
+      return;
+    }
+    this.state = 'relaying';
+    this.applyRoutes(answer);
+  }
+
+  // ---- relaying --------------------------------------------------------------------------
+
+  private applyRoutes(answer: RouteAnswer): void {
+    this.routes = answer.routes ?? [];
+    this.nextRoute = 0;
+    this.serial = answer.routing !== 'parallel';
+    const m = this.req.method;
+    this.recordRoute = answer.record_route ?? (m === 'INVITE' || m === 'SUBSCRIBE');
+    const f = answer.on_failure;
+    this.failover = f?.codes ? new CodeSet(f.codes) : this.ctx.failoverDefault;
+    this.failureAction = f?.action ?? 'next';
+    this.failureReply = f?.reply ? { code: f.reply.code, reason: f.reply.reason } : undefined;
+    if (this.serial) this.startNext();
+    else while (this.nextRoute < this.routes.length) this.startNext();
+  }
+
+  /** Starts the next route of the set; false when none is left. */
+  private startNext(): boolean {
+    const route = this.routes[this.nextRoute++];
+    if (!route) return false;
+    const index = this.branchCounter++;
+    const requestUri = route.uri ?? this.init.routeSet.requestUri;
+    const path = route.path ? route.path.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+    const routeUris = [...path.map(stripAngles), ...this.init.routeSet.remaining.map((r) => r.uri)];
+    const choice = chooseNextHop(requestUri, routeUris, route.dst_uri);
+    if (!choice) {
+      this.ctx.log('warn', 'route_unusable', { txId: this.txId, route });
+      this.recordLocalFailure(route, requestUri, 500, 'Invalid Route');
+      return true;
+    }
+    const resolved = this.ctx.resolver.resolve(choice.uri);
+    const go = (r: ResolveResult): void => {
+      if (this.state === 'completed' || this.cancelled) {
+        this.pendingStarts--;
+        this.maybeFinish();
+        return;
+      }
+      this.pendingStarts--;
+      if (!r.ok) {
+        this.ctx.log('warn', 'next_hop_unresolved', { txId: this.txId, code: r.code, detail: r.detail });
+        this.recordLocalFailure(route, requestUri, r.code === 'EDGE_ERR_DNS' ? 503 : 500, r.code === 'EDGE_ERR_DNS' ? 'Service Unavailable' : 'Unsupported Transport');
+        return;
+      }
+      this.launch(route, index, requestUri, path, choice, r.address);
+    };
+    this.pendingStarts++;
+    if (resolved instanceof Promise) void resolved.then(go);
+    else go(resolved);
+    return true;
+  }
+
+  private launch(route: Route, index: number, requestUri: string, path: string[], choice: NonNullable<ReturnType<typeof chooseNextHop>>, dest: TransportAddress): void {
+    const listener = this.ctx.transports.listenerFor(dest.transport);
+    if (!listener) {
+      this.recordLocalFailure(route, requestUri, 503, 'Service Unavailable');
+      return;
+    }
+    const built = buildBranchRequest({
+      req: this.req,
+      routeSet: this.init.routeSet,
+      route,
+      requestUri,
+      path,
+      strict: choice.strict,
+      topVia: this.init.topVia,
+      listener,
+      inbound: this.init.inbound.listener,
+      branchId: `${this.branchPrefix()}.${String(index)}`,
+      recordRoute: this.recordRoute,
+      maxForwardsDefault: this.ctx.config.sip.maxForwardsDefault,
+      reliable: isReliable(dest.transport),
+    });
+    const branch = new Branch(this.ctx, this, {
+      index,
+      route,
+      requestUri,
+      branchId: `${this.branchPrefix()}.${String(index)}`,
+      method: this.req.method,
+      dest,
+      request: built.bytes,
+      restore: built.restore,
+    });
+    this.branches.push(branch);
+    if (!branch.start()) {
+      this.branches.pop();
+      this.recordLocalFailure(route, requestUri, 503, 'Service Unavailable');
+    }
+  }
+
+  private branchPrefix(): string {
+    return `z9hG4bK${this.init.loopHash}.${this.init.serial}`;
+  }
+
+  /** A route that never became a branch (bad URI, DNS failure, table full) fails like a branch would. */
+  private recordLocalFailure(route: Route, requestUri: string, status: number, reason: string): void {
+    const failed = new FailedRoute(route, requestUri, status, reason);
+    this.failedRoutes.push(failed);
+    this.afterFailure(status, reason);
+  }
+
+  private readonly failedRoutes: FailedRoute[] = [];
+
+  onBranchProvisional(_branch: Branch, status: number, res: SipResponse): void {
+    if (this.finalSent) return;
+    const bytes = this.forwardable(res, _branch);
+    if (this.server instanceof InviteServerTransaction) this.server.sendProvisional(status, bytes);
+    else this.server.sendProvisional(status, bytes);
+  }
+
+  onBranch2xx(branch: Branch, status: number, res: SipResponse): void {
+    // §16.7 step 5: every 2xx is forwarded at once, even after another final (RFC 6026 Accepted).
+    const bytes = this.forwardable(res, branch);
+    const first = !this.finalSent;
+    this.finalSent = true;
+    this.server.sendFinal(status, bytes);
+    if (first) {
+      this.state = 'completed';
+      this.complete(status, res.reason, 'relayed');
+      // §16.7 step 10 / §16.10: the call is answered, cancel every other pending branch.
+      for (const b of this.branches) if (b !== branch) b.cancel();
+      this.routes = [];
+    }
+  }
+
+  onBranchFailed(branch: Branch, status: number, reason: string, _res: SipResponse | undefined): void {
+    if (this.finalSent) return;
+    if (status >= 600) {
+      // §16.7 step 5: a 6xx ends forking: cancel the others, start nothing new.
+      for (const b of this.branches) if (b !== branch) b.cancel();
+      this.routes = [];
+    }
+    this.afterFailure(status, reason);
+  }
+
+  private afterFailure(status: number, reason: string): void {
+    if (this.finalSent) return;
+    if (!this.cancelled && this.failover.has(status)) {
+      if (this.failureAction === 'reply' && this.failureReply) {
+        this.cancelAll();
+        this.replyLocally(this.failureReply.code, this.failureReply.reason, NO_HEADERS, 'replied');
+        return;
+      }
+      if (this.serial) {
+        if (this.failureAction === 'next' && this.startNext()) return;
+        if (this.failureAction === 'ask') {
+          this.routes = [];
+          this.ask({ status, reason, branches: this.outcomes() });
+          return;
+        }
+      } else if (this.failureAction === 'ask' && this.allDone()) {
+        this.ask({ status, reason, branches: this.outcomes() });
+        return;
+      }
+    }
+    this.maybeFinish();
+  }
+
+  onBranchReleased(_branch: Branch): void {
+    this.maybeRelease();
+  }
+
+  private allDone(): boolean {
+    if (this.pendingStarts > 0) return false;
+    for (const b of this.branches) if (!b.done) return false;
+    return this.serial ? true : this.nextRoute >= this.routes.length;
+  }
+
+  private maybeFinish(): void {
+    if (this.finalSent || this.state === 'suspended' || !this.allDone()) return;
+    this.finishWithBest(this.cancelled ? 'cancelled' : 'relayed');
+  }
+
+  /** §16.7 step 6-8: forward the best final response, or make one. */
+  private finishWithBest(outcome: TransactionOutcome): void {
+    const candidates = [
+      ...this.failedRoutes.map((f) => ({ status: f.status, received: false, reason: f.reason, res: undefined as SipResponse | undefined, branch: undefined as Branch | undefined })),
+      ...this.branches.filter((b) => b.done && b.status >= 300).map((b) => ({ status: b.status, received: b.response !== undefined, reason: b.reason, res: b.response, branch: b as Branch | undefined })),
+    ];
+    const best = candidates[bestResponseIndex(candidates) ?? -1];
+    if (!best) {
+      this.replyLocally(this.cancelled ? 487 : 500, this.cancelled ? 'Request Terminated' : 'Server Internal Error', NO_HEADERS, outcome);
+      return;
+    }
+    if (this.cancelled && !best.received) {
+      this.replyLocally(487, 'Request Terminated', NO_HEADERS, 'cancelled');
+      return;
+    }
+    if (!best.res || !best.branch) {
+      this.replyLocally(best.status, best.reason, NO_HEADERS, outcome === 'relayed' ? 'local_error' : outcome);
+      return;
+    }
+    if (best.status === 503 && this.ctx.config.sip.convert503To500) {
+      // §16.7 step 6: a downstream 503 means that element is unavailable, not this proxy.
+      this.replyLocally(500, 'Server Internal Error', NO_HEADERS, outcome);
+      return;
+    }
+    const extra = best.status === 401 || best.status === 407 ? this.collectChallenges(best.res) : NO_HEADERS;
+    const bytes = this.forwardable(best.res, best.branch, extra);
+    this.finalSent = true;
+    this.state = 'completed';
+    this.server.sendFinal(best.status, bytes);
+    this.complete(best.status, best.reason, outcome);
+  }
+
+  /** §16.7 step 7: WWW-/Proxy-Authenticate of every 401/407 received, added to the one forwarded. */
+  private collectChallenges(chosen: SipResponse): readonly string[] {
+    const out: string[] = [];
+    for (const b of this.branches) {
+      const res = b.response;
+      if (!res || res === chosen || (res.status !== 401 && res.status !== 407)) continue;
+      for (const v of res.headerValues('www-authenticate')) out.push(`WWW-Authenticate: ${v}`);
+      for (const v of res.headerValues('proxy-authenticate')) out.push(`Proxy-Authenticate: ${v}`);
+    }
+    return out;
+  }
+
+  // ---- CANCEL (§16.10) -------------------------------------------------------------------
+
+  /** The 200 to the CANCEL is the edge's job; here the INVITE is ended. */
+  cancel(): void {
+    if (this.finalSent || this.cancelled) return;
+    this.cancelled = true;
+    if (this.state === 'suspended') {
+      if (this.resume()) this.ctx.counters.inc('route_cancelled_while_suspended');
+      this.replyLocally(487, 'Request Terminated', NO_HEADERS, 'cancelled');
+      return;
+    }
+    this.routes = [];
+    this.cancelAll();
+    this.maybeFinish();
+  }
+
+  private cancelAll(): void {
+    for (const b of this.branches) b.cancel();
+  }
+
+  // ---- responses upstream ----------------------------------------------------------------
+
+  private forwardable(res: SipResponse, branch: Branch, extra: readonly string[] = NO_HEADERS): Buffer {
+    const edits = new MessageEdits();
+    const vias = res.headerFields('via');
+    const top = vias[0];
+    if (top) edits.removeFirstValue(top);
+    if (branch.restore.from !== undefined) {
+      const f = res.headerFields('from')[0];
+      if (f) edits.replaceHeaderValue(f, branch.restore.from);
+    }
+    if (branch.restore.to !== undefined) {
+      const t = res.headerFields('to')[0];
+      if (t) edits.replaceHeaderValue(t, withTag(branch.restore.to, res.to.tag));
+    }
+    for (const line of extra) edits.appendHeader(line);
+    return serializeResponse(res, edits, { withContentLength: isReliable(this.init.inbound.source.transport) });
+  }
+
+  private localResponse(status: number, reason: string, headers: readonly string[], body?: { body: Buffer; contentType: string }): Buffer {
+    const server = this.ctx.config.sip.serverHeader;
+    if (status > 100) this.toTag ??= this.ctx.newTag();
+    return buildResponse(this.req, status, reason, {
+      ...(status > 100 && this.toTag !== undefined ? { toTag: this.toTag } : {}),
+      ...(server !== '' ? { server } : {}),
+      ...(this.init.topVia !== undefined ? { topVia: this.init.topVia } : {}),
+      headers,
+      ...(body ? { body: body.body, contentType: body.contentType } : {}),
+    });
+  }
+
+  private replyLocally(status: number, reason: string, headers: readonly string[], outcome: TransactionOutcome, body?: { body: Buffer; contentType: string }): void {
+    if (this.finalSent) return;
+    this.finalSent = true;
+    this.state = 'completed';
+    this.server.sendFinal(status, this.localResponse(status, reason, headers, body));
+    this.complete(status, reason, outcome);
+  }
+
+  private complete(status: number, reason: string, outcome: TransactionOutcome): void {
+    this.ctx.onCompleted({
+      txId: this.txId,
+      status,
+      reason,
+      outcome,
+      policy: this.answer?.policy,
+      attempts: this.attempts,
+      branches: this.outcomes(),
+      startedAt: this.startedAt,
+      traceId: this.init.traceId,
+      acc: this.answer?.acc,
+    });
+  }
+
+  private outcomes(): BranchOutcome[] {
+    const out: BranchOutcome[] = [];
+    for (const f of this.failedRoutes) out.push(f.outcome());
+    for (const b of this.branches) {
+      if (!b.done && b.status === 0) continue;
+      const o: BranchOutcome = { uri: b.requestUri, status: b.status || 408, reason: b.reason };
+      if (b.route.dst_uri !== undefined) o.dst_uri = b.route.dst_uri;
+      if (b.timedOut) o.timeout = true;
+      out.push(o);
+    }
+    return out;
+  }
+
+  // ---- server transaction user / sender --------------------------------------------------
+
+  send(payload: Buffer): void {
+    const src = this.init.inbound.source;
+    const r = this.ctx.transports.send({ transport: src.transport, ip: this.init.responseDest.ip, port: this.init.responseDest.port }, payload, this.init.inbound.connectionId);
+    if (!r.ok) queueMicrotask(() => this.server.transportError());
+  }
+
+  onServerTimeout(_tx: ServerTransaction): void {
+    this.ctx.log('debug', 'ack_timeout', { txId: this.txId, callId: this.req.callId });
+  }
+
+  onServerTransportError(_tx: ServerTransaction): void {
+    this.ctx.log('warn', 'response_send_failed', { txId: this.txId, callId: this.req.callId });
+  }
+
+  onAckFor2xx(_tx: InviteServerTransaction, payload: Buffer): void {
+    this.ctx.forwardAck(payload);
+  }
+
+  private serverGone = false;
+
+  onServerTerminated(tx: ServerTransaction): void {
+    this.ctx.table.remove(tx);
+    this.serverGone = true;
+    // A server transaction never ends before its final response; if one did (transport error before
+    // any final), the branches are cancelled so nothing keeps ringing.
+    if (!this.finalSent) {
+      this.cancelled = true;
+      this.cancelAll();
+    }
+    this.maybeRelease();
+  }
+
+  private released = false;
+
+  private maybeRelease(): void {
+    if (this.released || !this.serverGone || this.state === 'suspended') return;
+    for (const b of this.branches) if (!b.done) return;
+    this.released = true;
+    this.ctx.onReleased(this.txId);
+  }
+
+  /** A stream transport failed towards `dest` after a send: fail the branches that use it. */
+  transportFailed(ip: string, port: number): void {
+    for (const b of this.branches) if (!b.done && b.dest.ip === ip && b.dest.port === port) b.transportFailed();
+  }
+
+  /** The branch whose forwarded request carried `branchId`, for logs and tests. */
+  get branchCount(): number {
+    return this.branches.length;
+  }
+}
+
+class FailedRoute {
+  constructor(
+    readonly route: Route,
+    readonly requestUri: string,
+    readonly status: number,
+    readonly reason: string,
+  ) {}
+
+  outcome(): BranchOutcome {
+    const o: BranchOutcome = { uri: this.requestUri, status: this.status, reason: this.reason };
+    if (this.route.dst_uri !== undefined) o.dst_uri = this.route.dst_uri;
+    return o;
+  }
+}
+
+function stripAngles(s: string): string {
+  return s.startsWith('<') && s.endsWith('>') ? s.slice(1, -1) : s;
+}
+
+function withTag(value: string, tag: string | undefined): string {
+  return tag === undefined || value.includes(';tag=') ? value : `${value};tag=${tag}`;
+}
