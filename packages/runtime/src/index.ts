@@ -59,3 +59,9 @@ export type { AdminServer, AdminServerOptions, Readiness } from './admin/admin-s
 // Lifecycle
 export { lifecycleEvents, runService } from './lifecycle/run-service.js';
 export type { RunServiceOptions, ServiceProcess, Stoppable } from './lifecycle/run-service.js';
+
+// Service plumbing shared by every service
+export { connectConfiguredBus, serviceConfigSections, serviceEnvMap, startConfiguredTracing } from './service/service-config.js';
+export type { ServiceConfig } from './service/service-config.js';
+export { parseServiceArgs } from './service/service-args.js';
+export type { ServiceArgs } from './service/service-args.js';

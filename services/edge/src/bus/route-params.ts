@@ -26,8 +26,8 @@ export interface RouteParamsInput {
 export function buildRouteParams(input: RouteParamsInput): RouteParams {
   const { req, inbound } = input;
   const ruri = input.requestUri === req.requestUri ? req.uri : parseUri(input.requestUri);
-  const from = party(req.from);
-  const to = party(req.to);
+  const from = partyOf(req.from);
+  const to = partyOf(req.to);
   const params: RouteParams = {
     version: CONTRACT_VERSION,
     edge: input.edgeId,
@@ -66,7 +66,8 @@ function uriParts(uri: SipUri | undefined): UriParts {
   return parts;
 }
 
-function party(addr: NameAddr): Party {
+/** A From/To header as contract facts. */
+export function partyOf(addr: NameAddr): Party {
   const uri = parseUri(addr.uri);
   const p: Party = { uri: addr.uri, host: uri?.host ?? '' };
   if (uri?.user !== undefined) p.user = uri.user;

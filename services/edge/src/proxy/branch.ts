@@ -3,6 +3,7 @@
  * client transaction, the Kamailio-style branch timers (fr_timer before the first response,
  * fr_inv_timer/Timer C after a provisional) and its CANCEL (§16.10, §9.1).
  */
+import type { Span } from '@opentelemetry/api';
 import type { Route } from '@sipmesh/contracts';
 import { buildAckForNon2xx, buildCancel } from '../parser/message-builder.js';
 import { parseMessage } from '../parser/parse-message.js';
@@ -57,6 +58,8 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
   /** The final response when one was received; undefined for local outcomes. */
   response: SipResponse | undefined;
   timedOut = false;
+  /** The relay span when tracing is on. */
+  span: Span | undefined;
   private readonly method: string;
   private readonly request: Buffer;
   private parsedRequest: SipRequest | undefined;

@@ -23,7 +23,6 @@ import {
   type TimerHandle,
   type TimerTarget,
   type TransactionSender,
-  serverTransactionKey,
 } from '../transaction/index.js';
 import { isReliable, type InboundMessage, type TransportAddress } from '../transport/transport.js';
 import { buildRouteParams } from '../bus/route-params.js';
@@ -34,11 +33,14 @@ import { chooseNextHop, type RouteSet } from './route-set.js';
 import { bestResponseIndex } from './response-selection.js';
 import type { ProxyContext, Suspended, TransactionOutcome } from './proxy-context.js';
 import type { ResolveResult } from './next-hop.js';
+import { endRelaySpan, type TransactionTrace } from './transaction-trace.js';
 
 export type ProxyState = 'suspended' | 'relaying' | 'completed';
 
 export interface ProxyTransactionInit {
   txId: string;
+  /** Server transaction key (RFC 3261 §17.2.3). */
+  serverKey: string;
   serial: string;
   loopHash: string;
   req: SipRequest;
@@ -49,8 +51,7 @@ export interface ProxyTransactionInit {
   routeSet: RouteSet;
   /** In-dialog requests follow Route/R-URI without asking the router. */
   inDialog: boolean;
-  traceId: string | undefined;
-  traceHeaders: Record<string, string> | undefined;
+  trace: TransactionTrace | undefined;
 }
 
 const NO_HEADERS: readonly string[] = [];
@@ -88,8 +89,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     this.req = init.req;
     this.startedAt = ctx.now();
     this.failover = ctx.failoverDefault;
-    const via = init.req.topVia;
-    const key = serverTransactionKey({ branch: via.branch ?? '', sentByHost: via.host, sentByPort: via.port === undefined ? '' : String(via.port), method: init.req.method });
+    const key = init.serverKey;
     const timers = isReliable(init.inbound.source.transport) ? ctx.timers.reliable : ctx.timers.unreliable;
     this.server =
       init.req.method === 'INVITE'
@@ -133,14 +133,15 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     });
     this.deadline = ctx.wheel.schedule(ctx.config.route.deadlineMs, this, 'deadline');
     ctx.counters.inc('route_requests');
-    ctx.router.ask(this, params, this.init.traceHeaders);
+    ctx.router.ask(this, params, this.init.trace?.startRouteRequest(this.attempts, ctx.config.route.policy));
   }
 
-  private resume(): boolean {
+  private resume(outcome: string): boolean {
     if (this.state !== 'suspended') {
       this.ctx.counters.inc('route_late_answers');
       return false;
     }
+    this.init.trace?.endRouteRequest(outcome);
     if (this.deadline !== undefined) this.ctx.wheel.cancel(this.deadline);
     this.deadline = undefined;
     this.ctx.router.forget(this.txId);
@@ -149,7 +150,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
 
   onTimer(_kind: 'deadline'): void {
     this.deadline = undefined;
-    if (!this.resume()) return;
+    if (!this.resume('deadline')) return;
     this.ctx.counters.inc('route_deadline');
     this.ctx.log('warn', 'route_deadline', { txId: this.txId, callId: this.req.callId, deadlineMs: this.ctx.config.route.deadlineMs });
     const r = this.ctx.config.route.deadlineReply;
@@ -157,28 +158,28 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
   }
 
   onNoResponders(): void {
-    if (!this.resume()) return;
+    if (!this.resume('no_responders')) return;
     this.ctx.counters.inc('route_no_responders');
     const r = this.ctx.config.route.unavailableReply;
     this.replyLocally(r.code, r.reason, r.retryAfterS > 0 ? [`Retry-After: ${String(r.retryAfterS)}`] : NO_HEADERS, 'no_responders');
   }
 
   onInvalidAnswer(errors: readonly string[]): void {
-    if (!this.resume()) return;
+    if (!this.resume('invalid_answer')) return;
     this.ctx.counters.inc('route_invalid_answers');
     this.ctx.log('error', 'route_answer_invalid', { txId: this.txId, callId: this.req.callId, errors });
     this.replyLocally(500, 'Server Internal Error', NO_HEADERS, 'invalid_answer');
   }
 
   onRouterError(code: number, message: string, reply: { code: number; reason: string } | undefined): void {
-    if (!this.resume()) return;
+    if (!this.resume('router_error')) return;
     this.ctx.counters.inc('route_errors');
     this.ctx.log('warn', 'route_error', { txId: this.txId, callId: this.req.callId, code, message });
     this.replyLocally(reply?.code ?? 500, reply?.reason ?? 'Server Internal Error', NO_HEADERS, 'router_error');
   }
 
   onAnswer(answer: RouteAnswer): void {
-    if (!this.resume()) return;
+    if (!this.resume('answer')) return;
     this.ctx.counters.inc('route_answers');
     this.answer = answer;
     if (answer.reply) {
@@ -273,7 +274,9 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
       restore: built.restore,
     });
     this.branches.push(branch);
+    if (this.init.trace) branch.span = this.init.trace.startRelay(branch.branchId, requestUri, `${dest.transport}:${dest.ip}:${String(dest.port)}`);
     if (!branch.start()) {
+      endRelaySpan(branch.span, 503);
       this.branches.pop();
       this.recordLocalFailure(route, requestUri, 503, 'Service Unavailable');
     }
@@ -301,6 +304,8 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
 
   onBranch2xx(branch: Branch, status: number, res: SipResponse): void {
     // §16.7 step 5: every 2xx is forwarded at once, even after another final (RFC 6026 Accepted).
+    endRelaySpan(branch.span, status);
+    branch.span = undefined;
     const bytes = this.forwardable(res, branch);
     const first = !this.finalSent;
     this.finalSent = true;
@@ -315,6 +320,8 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
   }
 
   onBranchFailed(branch: Branch, status: number, reason: string, _res: SipResponse | undefined): void {
+    endRelaySpan(branch.span, status);
+    branch.span = undefined;
     if (this.finalSent) return;
     if (status >= 600) {
       // §16.7 step 5: a 6xx ends forking: cancel the others, start nothing new.
@@ -413,7 +420,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     if (this.finalSent || this.cancelled) return;
     this.cancelled = true;
     if (this.state === 'suspended') {
-      if (this.resume()) this.ctx.counters.inc('route_cancelled_while_suspended');
+      if (this.resume('cancelled')) this.ctx.counters.inc('route_cancelled_while_suspended');
       this.replyLocally(487, 'Request Terminated', NO_HEADERS, 'cancelled');
       return;
     }
@@ -466,6 +473,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
   }
 
   private complete(status: number, reason: string, outcome: TransactionOutcome): void {
+    this.init.trace?.end(status, outcome);
     this.ctx.onCompleted({
       txId: this.txId,
       status,
@@ -475,7 +483,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
       attempts: this.attempts,
       branches: this.outcomes(),
       startedAt: this.startedAt,
-      traceId: this.init.traceId,
+      traceId: this.init.trace?.traceId,
       acc: this.answer?.acc,
     });
   }

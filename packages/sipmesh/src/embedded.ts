@@ -1,0 +1,69 @@
+/**
+ * Embedded mode (DESIGN §5): edge and router in one process on the in-process bus, one admin
+ * server, one metrics registry. The same application code runs as in the distributed mode; only
+ * the bus differs.
+ */
+import { createEdgeApp, edgeServiceConfigSchema, edgeServiceEnvMap, parseListenList, type EdgeApp, type EdgeServiceConfig } from '@sipmesh/edge';
+import { createRouterApp, mountRouterAdmin, routerConfigSchema, routerEnvMap, type RouterApp, type RouterConfig } from '@sipmesh/router';
+import { createLogger, createMetricsRegistry, LocalBus, loadConfig, startAdminServer, startConfiguredTracing, type AdminServer, type Logger, type Stoppable } from '@sipmesh/runtime';
+
+export interface EmbeddedOptions {
+  edgeConfigFile: string | undefined;
+  routerConfigFile: string | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Dotted settings for the edge (`listen`, `route.policy`, ...). */
+  edgeOverrides: Record<string, unknown>;
+  /** Dotted settings for the router (`routesFile`, ...). */
+  routerOverrides: Record<string, unknown>;
+}
+
+export interface EmbeddedSipmesh {
+  readonly edge: EdgeApp;
+  readonly router: RouterApp;
+  readonly admin: AdminServer | undefined;
+  readonly logger: Logger;
+  readonly stoppables: Stoppable[];
+}
+
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedSipmesh> {
+  const edgeOverrides = { ...options.edgeOverrides };
+  const listen = (edgeOverrides['listen'] as string | undefined) ?? options.env['SIPMESH_LISTEN'];
+  if (typeof listen === 'string') edgeOverrides['listen'] = parseListenList(listen);
+  // Loaded configs are deep-frozen; the services only read them.
+  const edgeConfig = loadConfig<EdgeServiceConfig>({
+    schema: edgeServiceConfigSchema,
+    ...(options.edgeConfigFile ? { file: options.edgeConfigFile } : {}),
+    env: options.env,
+    envMap: edgeServiceEnvMap,
+    overrides: edgeOverrides,
+  }) as EdgeServiceConfig;
+  const routerConfig = loadConfig<RouterConfig>({
+    schema: routerConfigSchema,
+    ...(options.routerConfigFile ? { file: options.routerConfigFile } : {}),
+    env: options.env,
+    envMap: routerEnvMap,
+    overrides: options.routerOverrides,
+  }) as RouterConfig;
+
+  const logger = createLogger({ service: 'sipmesh', level: edgeConfig.log.level, pretty: edgeConfig.log.pretty, bindings: { mode: 'embedded' } });
+  const tracing = startConfiguredTracing(edgeConfig.tracing, 'sipmesh', edgeConfig.id);
+  const bus = new LocalBus({ onHandlerError: (err, subject) => logger.error({ err, subject }, 'bus handler failed') });
+  const registry = createMetricsRegistry({ service: 'sipmesh', labels: { instance: edgeConfig.id } });
+  const router = await createRouterApp({ routesFile: routerConfig.routesFile, validateRequests: routerConfig.validateRequests, bus, logger: logger.child({ service: 'router' }), registry, tracing: tracing.enabled });
+  const edge = await createEdgeApp({ config: edgeConfig, bus, logger: logger.child({ service: 'edge' }), registry, tracing: tracing.enabled });
+  const stoppables: Stoppable[] = [
+    { name: 'tracing', stop: () => tracing.shutdown() },
+    { name: 'bus', stop: () => bus.drain() },
+    { name: 'router', stop: () => router.stop() },
+    { name: 'sip', stop: () => edge.stop() },
+  ];
+  let admin: AdminServer | undefined;
+  if (edgeConfig.admin.enabled) {
+    admin = await startAdminServer({ host: edgeConfig.admin.host, port: edgeConfig.admin.port, registry, ready: () => edge.ready(), routes: (app) => mountRouterAdmin(app, router) });
+    logger.info({ url: admin.url }, 'admin HTTP listening');
+    const a = admin;
+    stoppables.push({ name: 'admin', stop: () => a.close() });
+  }
+  logger.info({ listeners: edge.listeners.map((l) => `${l.transport}:${l.ip}:${l.port}`), policies: router.service.policyNames }, 'sipmesh running (embedded)');
+  return { edge, router, admin, logger, stoppables };
+}

@@ -1,0 +1,127 @@
+/**
+ * `sipmesh` — starts everything. Without NATS (the default) every service runs in this process on
+ * the in-process bus. With `--nats <url>` or NATS_URL the edge and the router run as separate
+ * processes over NATS, supervised here: signals are passed on, and if one exits the other is
+ * stopped too.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { runService, type Stoppable } from '@sipmesh/runtime';
+import { startEmbedded } from './embedded.js';
+
+const USAGE = `usage: sipmesh [--nats url] [--listen udp:127.0.0.1:5060,tcp:127.0.0.1:5060] [--routes config/routes.yaml]
+               [--edge-config edge.yaml] [--router-config router.yaml] [--set edge.path=value] [--set router.path=value]
+
+Embedded (default): edge + router in this process on the in-process bus.
+Distributed (--nats or NATS_URL): edge and router as separate processes over NATS.`;
+
+interface LauncherArgs {
+  nats: string | undefined;
+  edgeConfig: string | undefined;
+  routerConfig: string | undefined;
+  edge: Record<string, unknown>;
+  router: Record<string, unknown>;
+  help: boolean;
+}
+
+function parseArgs(argv: readonly string[]): LauncherArgs {
+  const out: LauncherArgs = { nats: undefined, edgeConfig: undefined, routerConfig: undefined, edge: {}, router: {}, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag ?? ''} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--help':
+      case '-h':
+        out.help = true;
+        break;
+      case '--nats':
+        out.nats = value();
+        break;
+      case '--listen':
+        out.edge['listen'] = value();
+        break;
+      case '--routes':
+        out.router['routesFile'] = value();
+        break;
+      case '--edge-config':
+        out.edgeConfig = value();
+        break;
+      case '--router-config':
+        out.routerConfig = value();
+        break;
+      case '--set': {
+        const v = value();
+        const m = /^(edge|router)\.([^=]+)=(.*)$/.exec(v);
+        if (!m) throw new Error(`--set expects edge.<path>=<value> or router.<path>=<value>, got "${v}"`);
+        (m[1] === 'edge' ? out.edge : out.router)[m[2] as string] = m[3];
+        break;
+      }
+      default:
+        throw new Error(`unknown argument "${flag ?? ''}"\n${USAGE}`);
+    }
+  }
+  return out;
+}
+
+function childArgs(config: string | undefined, overrides: Record<string, unknown>, nats: string): string[] {
+  const args = ['--nats', nats];
+  if (config) args.push('--config', config);
+  for (const [k, v] of Object.entries(overrides)) args.push('--set', `${k}=${String(v)}`);
+  return args;
+}
+
+async function startDistributed(args: LauncherArgs, nats: string): Promise<Stoppable[]> {
+  const require = createRequire(import.meta.url);
+  const entry = (pkg: string): string => path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'dist', 'main.js');
+  const children: { name: string; proc: ChildProcess }[] = [];
+  let stopping = false;
+  const start = (name: string, script: string, argv: string[]): void => {
+    const proc = spawn(process.execPath, [script, ...argv], { stdio: 'inherit', env: process.env });
+    proc.on('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`sipmesh: ${name} exited (${signal ?? String(code)}); stopping`);
+      stopping = true;
+      for (const c of children) if (c.proc !== proc) c.proc.kill('SIGTERM');
+      process.exitCode = 1;
+    });
+    children.push({ name, proc });
+  };
+  start('router', entry('@sipmesh/router'), childArgs(args.routerConfig, args.router, nats));
+  start('edge', entry('@sipmesh/edge'), childArgs(args.edgeConfig, args.edge, nats));
+  return children.map(({ name, proc }) => ({
+    name,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        stopping = true;
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  }));
+}
+
+void runService({
+  name: 'sipmesh',
+  start: async (): Promise<Stoppable[]> => {
+    const args = parseArgs(process.argv.slice(2));
+    if (args.help) {
+      console.log(USAGE);
+      return [];
+    }
+    const nats = args.nats ?? process.env['NATS_URL'];
+    if (nats) return startDistributed(args, nats);
+    const embedded = await startEmbedded({
+      edgeConfigFile: args.edgeConfig ?? process.env['SIPMESH_EDGE_CONFIG'],
+      routerConfigFile: args.routerConfig ?? process.env['SIPMESH_ROUTER_CONFIG'],
+      env: process.env,
+      edgeOverrides: args.edge,
+      routerOverrides: args.router,
+    });
+    return embedded.stoppables;
+  },
+});

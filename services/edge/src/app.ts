@@ -1,0 +1,130 @@
+/**
+ * Builds a running edge from a validated config: transports, transaction layer, proxy core,
+ * route client and events over the given bus. `main.ts` (one process) and the embedded launcher
+ * (edge and router in one process) both use it.
+ */
+import { trace } from '@opentelemetry/api';
+import { createValidators, EVENTS_STREAM, subjects } from '@sipmesh/contracts';
+import type { Bus, Logger } from '@sipmesh/runtime';
+import type { Registry } from 'prom-client';
+import { RouteClient } from './bus/route-client.js';
+import { TransactionEvents } from './bus/transaction-events.js';
+import type { EdgeConfig } from './config/edge-config.js';
+import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
+import { EdgeCore } from './proxy/edge-core.js';
+import { NextHopResolver } from './proxy/next-hop.js';
+import { OurAddresses } from './proxy/our-addresses.js';
+import type { TransportSet } from './proxy/proxy-context.js';
+import { deriveTransactionTimers, HashedTimerWheel, systemClock, TransactionTable } from './transaction/index.js';
+import { TcpTransport } from './transport/tcp-transport.js';
+import type { InboundMessage, Listener, SendResult, TransportAddress, TransportProtocol } from './transport/transport.js';
+import { UdpTransport } from './transport/udp-transport.js';
+
+export interface EdgeAppOptions {
+  config: EdgeConfig;
+  bus: Bus;
+  logger: Logger;
+  registry: Registry;
+  /** Spans are made only when tracing is on. */
+  tracing: boolean;
+}
+
+export interface EdgeApp {
+  readonly listeners: readonly Listener[];
+  readonly core: EdgeCore;
+  readonly metrics: EdgeMetrics;
+  /** True while the bus is connected (readiness). */
+  ready(): { ready: boolean; reasons: string[] };
+  stop(): Promise<void>;
+}
+
+export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
+  const { config, bus, logger } = options;
+  const metrics = createEdgeMetrics(options.registry);
+  const profiles = deriveTransactionTimers({ t1Ms: config.timers.t1Ms, t2Ms: config.timers.t2Ms, t4Ms: config.timers.t4Ms, timerCMs: Math.max(config.timers.frInvTimerMs, 181_000), timerDMs: 32_000 });
+  if (!profiles.ok) throw new Error(`edge timers: ${profiles.error.message}`);
+  if (config.route.deadlineMs >= config.timers.frTimerMs) throw new Error(`route.deadlineMs (${config.route.deadlineMs}) must be below timers.frTimerMs (${config.timers.frTimerMs})`);
+  const wheel = new HashedTimerWheel({ clock: systemClock, onError: (e) => logger.error({ err: e }, 'timer callback failed') });
+  const table = new TransactionTable({ maxTransactions: config.transactions.maxActive });
+
+  // Transports deliver into the core, which needs the transports: bound once the core exists.
+  const bound: { core: EdgeCore | undefined } = { core: undefined };
+  const events = {
+    message: (m: InboundMessage) => bound.core?.onInbound(m),
+    framingError: (source: TransportAddress, code: string, detail: string) => logger.info({ source, code, detail }, 'stream framing error'),
+    sendError: (dest: TransportAddress, detail: string) => {
+      logger.warn({ dest, detail }, 'stream send failed');
+      bound.core?.transportFailed(dest);
+    },
+  };
+  const udpListen = config.listen.filter((l) => l.transport === 'udp');
+  const tcpListen = config.listen.filter((l) => l.transport === 'tcp');
+  const udp = udpListen.length > 0 ? await UdpTransport.bind(udpListen.map((l) => ({ ip: l.ip, port: l.port, advertise: l.advertise, name: l.name, recvBufferBytes: config.udp.recvBufferBytes })), events) : undefined;
+  let tcp: TcpTransport | undefined;
+  try {
+    tcp = tcpListen.length > 0 ? await TcpTransport.bind(tcpListen.map((l) => ({ ip: l.ip, port: l.port, advertise: l.advertise, name: l.name })), { ...config.tcp, maxMessageBytes: config.sip.maxMessageBytes, maxHeaderBytes: config.sip.maxHeaderBytes }, events) : undefined;
+  } catch (e) {
+    await udp?.close();
+    throw e;
+  }
+  const listeners = [...(udp?.listeners ?? []), ...(tcp?.listeners ?? [])];
+  const transports: TransportSet = {
+    send(dest: TransportAddress, data: Buffer, connectionId?: number): SendResult {
+      if (dest.transport === 'udp' && udp) return udp.send(dest, data);
+      if (dest.transport === 'tcp' && tcp) return tcp.send(dest, data, connectionId);
+      return { ok: false, code: 'EDGE_ERR_SEND_FAILED', detail: `no ${dest.transport} transport` };
+    },
+    listenerFor(protocol: TransportProtocol): Listener | undefined {
+      return listeners.find((l) => l.transport === protocol);
+    },
+  };
+
+  const validators = createValidators();
+  const router = new RouteClient(bus, config.id, subjects.route(config.route.policy), validators, metrics, (event, fields) => logger.warn(fields, event));
+  router.start();
+  const txEvents = config.events.enabled ? new TransactionEvents(bus, config.id, metrics, (event, fields) => logger.warn(fields, event)) : undefined;
+  if (txEvents && bus.kind === 'nats') {
+    await bus.ensureStream(EVENTS_STREAM, [subjects.events.all], { maxAgeMs: 24 * 3600_000, duplicateWindowMs: 120_000 });
+  }
+
+  const core = new EdgeCore({
+    config,
+    wheel,
+    timers: profiles.value,
+    table,
+    ours: new OurAddresses(listeners, config.domains),
+    resolver: new NextHopResolver(new Set(listeners.map((l) => l.transport))),
+    transports,
+    router,
+    counters: metrics,
+    tracer: options.tracing ? trace.getTracer('sipmesh-edge') : undefined,
+    now: Date.now,
+    onCompleted: (tx, req, inbound) => txEvents?.completed(tx, req, inbound),
+    log: (level, event, fields) => logger[level](fields, event),
+  });
+  bound.core = core;
+
+  const gaugeTimer = setInterval(() => {
+    metrics.gauges.sipmesh_edge_transactions_live.set(table.size);
+    metrics.gauges.sipmesh_edge_suspended.set(router.suspendedCount);
+    metrics.gauges.sipmesh_edge_tcp_connections.set(tcp?.connectionCount ?? 0);
+  }, 1000);
+  gaugeTimer.unref();
+
+  for (const l of listeners) {
+    logger.info({ transport: l.transport, ip: l.ip, port: l.port, advertise: `${l.advertiseHost}:${l.advertisePort}` }, 'listening for SIP');
+  }
+  return {
+    listeners,
+    core,
+    metrics,
+    ready: () => (bus.status === 'connected' ? { ready: true, reasons: [] } : { ready: false, reasons: [`bus ${bus.status}`] }),
+    async stop() {
+      clearInterval(gaugeTimer);
+      router.stop();
+      await udp?.close();
+      await tcp?.close();
+      wheel.close();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/** The edge's metrics, declared in one table; counters are named after the pipeline step they count. */
+import { declareMetrics, type DeclaredMetrics } from '@sipmesh/runtime';
+import type { Registry } from 'prom-client';
+import type { EdgeCounter } from './proxy/edge-core.js';
+
+const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_failed' | 'route_unmatched_answers' | 'route_malformed_answers' | 'route_publish_failures', string>> = {
+  requests_received: 'SIP requests received',
+  responses_received: 'SIP responses received',
+  parse_errors: 'Messages that could not be parsed (dropped)',
+  sanity_failures: 'Requests rejected by the sanity checks (400/416/420/505)',
+  too_many_hops: 'Requests rejected with 483 Too Many Hops',
+  options_keepalive: 'OPTIONS to the edge itself answered 200',
+  retransmissions_absorbed: 'Request retransmissions absorbed by a server transaction',
+  acks_absorbed: 'ACKs matched to an INVITE server transaction',
+  acks_forwarded: 'ACKs for 2xx forwarded along Route',
+  acks_dropped: 'ACKs matching nothing (dropped)',
+  cancels_matched: 'CANCELs matched to an INVITE',
+  cancels_unmatched: 'CANCELs matching no transaction',
+  not_here: 'In-dialog requests answered 404 Not here',
+  loops_detected: 'Requests answered 482 Loop Detected',
+  transaction_limit: 'Requests refused because the transaction table is full',
+  oversize: 'Requests answered 513 Message Too Large',
+  stray_responses_forwarded: 'Responses without transaction forwarded statelessly (2xx to INVITE)',
+  stray_responses_dropped: 'Responses without transaction dropped',
+  transactions_completed: 'Server transactions that sent their final response',
+  route_requests: 'Route requests published',
+  route_answers: 'Route answers applied',
+  route_late_answers: 'Route answers that arrived after the transaction stopped waiting',
+  route_deadline: 'Transactions whose route deadline passed',
+  route_no_responders: 'Route requests nobody listened to',
+  route_invalid_answers: 'Route answers that failed validation',
+  route_errors: 'Route answers that were JSON-RPC errors',
+  route_cancelled_while_suspended: 'Transactions CANCELled while waiting for the router',
+  route_unmatched_answers: 'Answers for unknown or finished transactions',
+  route_malformed_answers: 'Answers that were not JSON',
+  route_publish_failures: 'Route requests that could not be published',
+  branches_started: 'Branches (client transactions) started',
+  branch_timeouts: 'Branches that timed out (local 408)',
+  branch_transport_errors: 'Branches that failed to send (local 503)',
+  cancels_sent: 'CANCELs sent to branches',
+  events_published: 'Events accepted by the event stream',
+  events_failed: 'Events the event stream did not accept',
+};
+
+export type EdgeMetricName = keyof typeof COUNTERS;
+
+export interface EdgeMetrics {
+  inc(name: EdgeMetricName, by?: number): void;
+  readonly gauges: DeclaredMetrics<typeof GAUGES>;
+}
+
+const GAUGES = {
+  sipmesh_edge_transactions_live: { type: 'gauge', help: 'Live server and client transactions' },
+  sipmesh_edge_suspended: { type: 'gauge', help: 'Transactions waiting for a route answer' },
+  sipmesh_edge_tcp_connections: { type: 'gauge', help: 'Open TCP connections' },
+} as const;
+
+export function createEdgeMetrics(registry: Registry): EdgeMetrics {
+  const table: Record<string, { type: 'counter'; help: string }> = {};
+  for (const [name, help] of Object.entries(COUNTERS)) table[`sipmesh_edge_${name}_total`] = { type: 'counter', help };
+  const counters = declareMetrics(registry, table);
+  const byName = new Map(Object.keys(COUNTERS).map((n) => [n, counters[`sipmesh_edge_${n}_total`]]));
+  const gauges = declareMetrics(registry, GAUGES);
+  return {
+    inc(name, by = 1) {
+      byName.get(name)?.inc(by);
+    },
+    gauges,
+  };
+}

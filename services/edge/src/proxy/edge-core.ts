@@ -1,0 +1,468 @@
+/**
+ * The request and response pipeline of the edge (DESIGN §2), in order: parse, stateless checks
+ * (sanity, Max-Forwards, OPTIONS to the edge itself), retransmissions and ACKs matched to their
+ * transaction, CANCEL, in-dialog requests along Route, and new requests suspended while the router
+ * decides. Responses are matched to client transactions; stray 2xx responses to INVITE are
+ * forwarded statelessly (RFC 3261 §16.7, RFC 6026).
+ */
+import type { Tracer } from '@opentelemetry/api';
+import { parseMessage } from '../parser/parse-message.js';
+import { checkSanity } from '../parser/sanity.js';
+import { buildResponse } from '../parser/message-builder.js';
+import { MessageEdits } from '../parser/message-edits.js';
+import { serializeResponse } from '../parser/serialize.js';
+import type { SipRequest, SipResponse } from '../parser/sip-message.js';
+import {
+  clientTransactionKey,
+  InviteServerTransaction,
+  NonInviteServerTransaction,
+  type ServerTransactionUser,
+  type TransactionSender,
+  type TimerWheel,
+  type TransactionTable,
+  type TransactionTimerProfiles,
+} from '../transaction/index.js';
+import { isReliable, type InboundMessage, type TransportAddress } from '../transport/transport.js';
+import type { EdgeConfig } from '../config/edge-config.js';
+import { buildBranchRequest } from './branch-request.js';
+import { CodeSet } from './failover-codes.js';
+import type { Resolver, ResolveResult } from './next-hop.js';
+import type { OurAddresses } from './our-addresses.js';
+import type { CompletedTransaction, ProxyContext, ProxyCounter, RouteAsker, TransportSet } from './proxy-context.js';
+import { ProxyTransaction } from './proxy-transaction.js';
+import { chooseNextHop, processRoutes, type RouteSet } from './route-set.js';
+import { requestServerKey } from './server-key.js';
+import { TransactionTrace } from './transaction-trace.js';
+import { defaultPortFor, fixTopVia, isLoop, loopHash, responseAddress } from './via-handling.js';
+
+export type EdgeCounter =
+  | ProxyCounter
+  | 'requests_received'
+  | 'responses_received'
+  | 'parse_errors'
+  | 'sanity_failures'
+  | 'too_many_hops'
+  | 'options_keepalive'
+  | 'retransmissions_absorbed'
+  | 'acks_absorbed'
+  | 'acks_forwarded'
+  | 'acks_dropped'
+  | 'cancels_matched'
+  | 'cancels_unmatched'
+  | 'not_here'
+  | 'loops_detected'
+  | 'transaction_limit'
+  | 'oversize'
+  | 'stray_responses_forwarded'
+  | 'stray_responses_dropped'
+  | 'transactions_completed';
+
+export interface EdgeCoreOptions {
+  config: EdgeConfig;
+  wheel: TimerWheel;
+  timers: TransactionTimerProfiles;
+  table: TransactionTable;
+  ours: OurAddresses;
+  resolver: Resolver;
+  transports: TransportSet;
+  router: RouteAsker;
+  counters: { inc(name: EdgeCounter, by?: number): void };
+  tracer: Tracer | undefined;
+  now: () => number;
+  onCompleted: (tx: CompletedTransaction, req: SipRequest, inbound: InboundMessage) => void;
+  log: ProxyContext['log'];
+}
+
+export class EdgeCore implements ProxyContext {
+  readonly config: EdgeConfig;
+  readonly wheel: TimerWheel;
+  readonly timers: TransactionTimerProfiles;
+  readonly table: TransactionTable;
+  readonly ours: OurAddresses;
+  readonly resolver: Resolver;
+  readonly transports: TransportSet;
+  readonly router: RouteAsker;
+  readonly failoverDefault: CodeSet;
+  readonly counters: { inc(name: EdgeCounter, by?: number): void };
+  currentResponse: SipResponse | undefined;
+  private readonly options: EdgeCoreOptions;
+  private readonly live = new Map<string, ProxyTransaction>();
+  private readonly instanceTag = Math.floor(Math.random() * 46656).toString(36).padStart(3, '0');
+  private serial = 0;
+  private tagCounter = 0;
+
+  constructor(options: EdgeCoreOptions) {
+    this.options = options;
+    this.config = options.config;
+    this.wheel = options.wheel;
+    this.timers = options.timers;
+    this.table = options.table;
+    this.ours = options.ours;
+    this.resolver = options.resolver;
+    this.transports = options.transports;
+    this.router = options.router;
+    this.counters = options.counters;
+    this.failoverDefault = new CodeSet(options.config.route.failoverCodes);
+  }
+
+  get liveTransactions(): number {
+    return this.live.size;
+  }
+
+  now(): number {
+    return this.options.now();
+  }
+
+  newTag(): string {
+    this.tagCounter = (this.tagCounter + 1) >>> 0;
+    return `${this.instanceTag}${this.tagCounter.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  }
+
+  log(level: 'debug' | 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void {
+    this.options.log(level, event, fields);
+  }
+
+  onCompleted(tx: CompletedTransaction): void {
+    this.counters.inc('transactions_completed');
+    const p = this.live.get(tx.txId);
+    if (p) this.options.onCompleted(tx, p.req, this.inboundOf.get(p) as InboundMessage);
+  }
+
+  onReleased(txId: string): void {
+    const p = this.live.get(txId);
+    if (p) {
+      this.inboundOf.delete(p);
+      this.byServer.delete(p.server);
+    }
+    this.live.delete(txId);
+  }
+
+  private readonly inboundOf = new Map<ProxyTransaction, InboundMessage>();
+
+  /** A stream send failed after it was queued: fail the branches going there. */
+  transportFailed(dest: TransportAddress): void {
+    for (const p of this.live.values()) p.transportFailed(dest.ip, dest.port);
+  }
+
+  // ---- inbound -------------------------------------------------------------------------
+
+  onInbound(inb: InboundMessage): void {
+    const parsed = parseMessage(inb.data);
+    if (!parsed.ok) {
+      this.counters.inc('parse_errors');
+      this.log('debug', 'parse_error', { source: inb.source, code: parsed.error.code, reason: parsed.error.reason });
+      return;
+    }
+    const msg = parsed.message;
+    if (msg.kind === 'request') this.onRequest(msg, inb);
+    else this.onResponse(msg, inb);
+  }
+
+  private onRequest(req: SipRequest, inb: InboundMessage): void {
+    this.counters.inc('requests_received');
+    const cfg = this.config;
+    if (inb.data.length > cfg.sip.maxMessageBytes) {
+      this.counters.inc('oversize');
+      if (req.method !== 'ACK') this.replyStateless(req, inb, 513, 'Message Too Large');
+      return;
+    }
+    const bad = checkSanity(req, { supportedExtensions: cfg.sip.proxyRequireSupported });
+    if (bad) {
+      this.counters.inc('sanity_failures');
+      this.log('info', 'sanity_failed', { source: inb.source, callId: req.callId, status: bad.status, reason: bad.reason });
+      if (req.method !== 'ACK') this.replyStateless(req, inb, bad.status, bad.reason, bad.headers ?? []);
+      return;
+    }
+    if (req.maxForwards === 0 && req.method !== 'ACK') {
+      this.counters.inc('too_many_hops');
+      this.replyStateless(req, inb, 483, 'Too Many Hops');
+      return;
+    }
+    if (req.method === 'OPTIONS' && req.to.tag === undefined && this.addressesEdge(req)) {
+      // Kamailio default script: OPTIONS to the proxy itself (no user part) is a keep-alive.
+      this.counters.inc('options_keepalive');
+      this.replyStateless(req, inb, 200, 'Keepalive');
+      return;
+    }
+
+    if (req.method === 'ACK') {
+      this.onAck(req, inb);
+      return;
+    }
+    const key = requestServerKey(req);
+    const existing = this.table.findServer(key);
+    if (existing) {
+      this.counters.inc('retransmissions_absorbed');
+      existing.receiveRequestRetransmission();
+      return;
+    }
+    if (req.method === 'CANCEL') {
+      this.onCancel(req, inb, key);
+      return;
+    }
+    if (req.to.tag !== undefined) {
+      this.onInDialog(req, inb, key);
+      return;
+    }
+    this.onInitial(req, inb, key);
+  }
+
+  private addressesEdge(req: SipRequest): boolean {
+    const uri = req.uri;
+    if (!uri || uri.user !== undefined) return false;
+    const transport = uri.params.get('transport') ?? (uri.scheme === 'sips' ? 'tls' : 'udp');
+    if (!this.ours.isEdge(uri.host, uri.port, defaultPortFor(transport))) return false;
+    // A Route beyond our own entries means the OPTIONS is for someone else.
+    return processRoutes(req, this.ours).remaining.length === 0;
+  }
+
+  private onAck(req: SipRequest, inb: InboundMessage): void {
+    const tx = this.table.findServer(requestServerKey(req));
+    if (tx instanceof InviteServerTransaction) {
+      // ACK for a non-2xx (absorbed, §17.2.1) or, in Accepted, handed to us (RFC 6026 §7.1).
+      this.counters.inc('acks_absorbed');
+      tx.receiveAck(req.raw);
+      return;
+    }
+    this.forwardInDialogAck(req, inb);
+  }
+
+  /** An ACK for a 2xx is its own transaction and goes end to end along Route (§13.2.2.4, §16.6). */
+  private forwardInDialogAck(req: SipRequest, inb: InboundMessage): void {
+    const set = processRoutes(req, this.ours);
+    if (req.to.tag === undefined || !set.hadOurRoute) {
+      // Kamailio default script: an ACK matching nothing is dropped silently.
+      this.counters.inc('acks_dropped');
+      return;
+    }
+    this.counters.inc('acks_forwarded');
+    this.forwardStateless(req, inb, set);
+  }
+
+  forwardAck(payload: Buffer): void {
+    const r = parseMessage(payload);
+    if (r.ok && r.message.kind === 'request') {
+      // The inbound facts are not needed for a stateless forward beyond its listener; use any.
+      const listener = this.transports.listenerFor('udp') ?? this.transports.listenerFor('tcp');
+      if (!listener) return;
+      this.forwardInDialogAck(r.message, { data: payload, source: { transport: listener.transport, ip: listener.ip, port: listener.port }, listener, connectionId: undefined });
+    }
+  }
+
+  private forwardStateless(req: SipRequest, inb: InboundMessage, set: RouteSet): void {
+    const choice = chooseNextHop(set.requestUri, set.remaining.map((r) => r.uri), undefined);
+    if (!choice) return;
+    const go = (r: ResolveResult): void => {
+      if (!r.ok) return;
+      const listener = this.transports.listenerFor(r.address.transport);
+      if (!listener) return;
+      const via = req.topVia;
+      // §16.11: a stateless branch must be the same for retransmissions of the request.
+      const branchId = `z9hG4bK${loopHash(req)}.sl${(via.branch ?? '').length.toString(36)}`;
+      const built = buildBranchRequest({
+        req,
+        routeSet: set,
+        route: {},
+        requestUri: set.requestUri,
+        path: [],
+        strict: choice.strict,
+        topVia: fixTopVia(via, inb.source.ip, inb.source.port, true),
+        listener,
+        inbound: inb.listener,
+        branchId,
+        recordRoute: false,
+        maxForwardsDefault: this.config.sip.maxForwardsDefault,
+        reliable: isReliable(r.address.transport),
+      });
+      this.transports.send(r.address, built.bytes);
+    };
+    const resolved = this.resolver.resolve(choice.uri);
+    if (resolved instanceof Promise) void resolved.then(go);
+    else go(resolved);
+  }
+
+  private onCancel(req: SipRequest, inb: InboundMessage, cancelKey: string): void {
+    const target = this.table.findServer(requestServerKey(req, 'INVITE'));
+    const proxy = target ? this.findByServer(target) : undefined;
+    if (!proxy) {
+      this.counters.inc('cancels_unmatched');
+      // Kamailio default script drops a CANCEL without a transaction; 481 is the RFC 3261 §9.2 answer.
+      if (this.config.sip.unmatchedCancel === 'reply-481') this.replyStateless(req, inb, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    this.counters.inc('cancels_matched');
+    // §9.2 / §16.10: the CANCEL gets its own server transaction (absorbing its retransmissions)
+    // and a 200 at once; then the INVITE is ended.
+    const dest = responseAddress(req.topVia, inb.source.ip, inb.source.port, true);
+    const cancelTx = new NonInviteServerTransaction({
+      key: cancelKey,
+      sender: new ReplySender(this.transports, { transport: inb.source.transport, ip: dest.ip, port: dest.port }, inb.connectionId),
+      timers: isReliable(inb.source.transport) ? this.timers.reliable : this.timers.unreliable,
+      wheel: this.wheel,
+      user: this.detachedServerUser,
+    });
+    if (this.table.addServer(cancelTx).ok) {
+      cancelTx.sendFinal(200, buildResponse(req, 200, 'OK', this.localResponseOptions(req, inb)));
+    }
+    proxy.cancel();
+  }
+
+  /** The TU of server transactions that need no proxy logic (CANCEL): only table housekeeping. */
+  private readonly detachedServerUser: ServerTransactionUser = {
+    onServerTimeout: () => {},
+    onServerTransportError: () => {},
+    onAckFor2xx: () => {},
+    onServerTerminated: (tx) => {
+      this.table.remove(tx);
+    },
+  };
+
+  private readonly byServer = new Map<unknown, ProxyTransaction>();
+
+  private findByServer(server: unknown): ProxyTransaction | undefined {
+    return this.byServer.get(server);
+  }
+
+  private onInDialog(req: SipRequest, inb: InboundMessage, key: string): void {
+    const set = processRoutes(req, this.ours);
+    if (!set.hadOurRoute) {
+      // Kamailio default script (WITHINDLG): a To-tagged request that does not route through us.
+      this.counters.inc('not_here');
+      this.replyStateless(req, inb, 404, 'Not here');
+      return;
+    }
+    this.startTransaction(req, inb, key, set, true);
+  }
+
+  private onInitial(req: SipRequest, inb: InboundMessage, key: string): void {
+    const hash = loopHash(req);
+    if (isLoop(req, hash, this.ours)) {
+      this.counters.inc('loops_detected');
+      this.replyStateless(req, inb, 482, 'Loop Detected');
+      return;
+    }
+    this.startTransaction(req, inb, key, processRoutes(req, this.ours), false, hash);
+  }
+
+  private startTransaction(req: SipRequest, inb: InboundMessage, key: string, set: RouteSet, inDialog: boolean, hash = loopHash(req)): void {
+    if (this.table.isFull) {
+      this.counters.inc('transaction_limit');
+      this.replyStateless(req, inb, 503, 'Service Unavailable', ['Retry-After: 5']);
+      return;
+    }
+    const tracer = this.options.tracer;
+    const init = this.txInit(req, inb, key, set, inDialog, hash);
+    if (tracer) init.trace = new TransactionTrace(tracer, req, inb, init.txId);
+    const tx = new ProxyTransaction(this, init);
+    if (!this.table.addServer(tx.server).ok) {
+      this.counters.inc('transaction_limit');
+      this.replyStateless(req, inb, 503, 'Service Unavailable', ['Retry-After: 5']);
+      return;
+    }
+    this.live.set(tx.txId, tx);
+    this.inboundOf.set(tx, inb);
+    this.byServer.set(tx.server, tx);
+    tx.start();
+  }
+
+  private txInit(req: SipRequest, inb: InboundMessage, key: string, set: RouteSet, inDialog: boolean, hash: string | undefined): ConstructorParameters<typeof ProxyTransaction>[1] {
+    const index = ++this.serial;
+    const label = (Math.random() * 0x7fffffff) | 0;
+    const via = req.topVia;
+    return {
+      txId: `${this.config.id}.${String(index)}.${String(label)}`,
+      serverKey: key,
+      serial: `${this.instanceTag}${index.toString(36)}`,
+      loopHash: hash ?? '00000000',
+      req,
+      inbound: inb,
+      topVia: fixTopVia(via, inb.source.ip, inb.source.port, true),
+      responseDest: responseAddress(via, inb.source.ip, inb.source.port, true),
+      routeSet: set,
+      inDialog,
+      trace: undefined,
+    };
+  }
+
+  // ---- responses -----------------------------------------------------------------------
+
+  private onResponse(res: SipResponse, inb: InboundMessage): void {
+    this.counters.inc('responses_received');
+    const branch = res.topVia.branch;
+    if (branch === undefined) return;
+    const tx = this.table.findClient(clientTransactionKey({ branch, cseqMethod: res.cseq.method }));
+    if (tx) {
+      this.currentResponse = res;
+      try {
+        tx.receiveResponse(res.status, res.raw);
+      } finally {
+        this.currentResponse = undefined;
+      }
+      return;
+    }
+    this.forwardStrayResponse(res, inb);
+  }
+
+  /**
+   * A response with no client transaction: a 2xx to an INVITE whose transaction is gone is
+   * forwarded statelessly along Via (RFC 3261 §16.7, RFC 6026 §7.2); anything else is dropped.
+   */
+  private forwardStrayResponse(res: SipResponse, _inb: InboundMessage): void {
+    const top = res.topVia;
+    const next = res.vias[1];
+    if (!(res.cseq.method === 'INVITE' && res.status >= 200 && res.status < 300) || !next || !this.ours.isEdge(top.host, top.port, defaultPortFor(top.transport))) {
+      this.counters.inc('stray_responses_dropped');
+      return;
+    }
+    const transport = next.transport.toLowerCase();
+    if (transport !== 'udp' && transport !== 'tcp') {
+      this.counters.inc('stray_responses_dropped');
+      return;
+    }
+    const host = next.received ?? (next.host.startsWith('[') ? next.host.slice(1, -1) : next.host);
+    const port = typeof next.rport === 'number' ? next.rport : (next.port ?? 5060);
+    const edits = new MessageEdits();
+    const first = res.headerFields('via')[0];
+    if (first) edits.removeFirstValue(first);
+    this.counters.inc('stray_responses_forwarded');
+    this.transports.send({ transport, ip: host, port }, serializeResponse(res, edits, { withContentLength: transport !== 'udp' }));
+  }
+
+  // ---- stateless replies ---------------------------------------------------------------
+
+  private localResponseOptions(req: SipRequest, inb: InboundMessage, headers: readonly string[] = []): Parameters<typeof buildResponse>[3] {
+    const topVia = fixTopVia(req.topVia, inb.source.ip, inb.source.port, true);
+    const server = this.config.sip.serverHeader;
+    return {
+      ...(req.to.tag === undefined ? { toTag: this.newTag() } : {}),
+      ...(server !== '' ? { server } : {}),
+      ...(topVia !== undefined ? { topVia } : {}),
+      headers,
+    };
+  }
+
+  /** A reply without a transaction (Kamailio sl_send_reply): checks that fail before any state exists. */
+  private replyStateless(req: SipRequest, inb: InboundMessage, status: number, reason: string, headers: readonly string[] = []): void {
+    let bytes: Buffer;
+    try {
+      bytes = buildResponse(req, status, reason, this.localResponseOptions(req, inb, headers));
+    } catch {
+      return; // a request too broken to answer (e.g. header values with CR/LF after unfolding)
+    }
+    const dest = responseAddress(req.topVia, inb.source.ip, inb.source.port, true);
+    this.transports.send({ transport: inb.source.transport, ip: dest.ip, port: dest.port }, bytes, inb.connectionId);
+  }
+}
+
+/** Sends a server transaction's responses to one address (over the connection the request came on). */
+class ReplySender implements TransactionSender {
+  constructor(
+    private readonly transports: TransportSet,
+    private readonly dest: TransportAddress,
+    private readonly connectionId: number | undefined,
+  ) {}
+
+  send(payload: Buffer): void {
+    this.transports.send(this.dest, payload, this.connectionId);
+  }
+}
