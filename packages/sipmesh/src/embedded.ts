@@ -15,6 +15,8 @@ export interface EmbeddedOptions {
   edgeOverrides: Record<string, unknown>;
   /** Dotted settings for the router (`routesFile`, ...). */
   routerOverrides: Record<string, unknown>;
+  /** The in-process bus to run on; a new one by default. Another component (a test, a plug-in) may share it. */
+  bus?: LocalBus;
 }
 
 export interface EmbeddedSipmesh {
@@ -47,7 +49,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
 
   const logger = createLogger({ service: 'sipmesh', level: edgeConfig.log.level, pretty: edgeConfig.log.pretty, bindings: { mode: 'embedded' } });
   const tracing = startConfiguredTracing(edgeConfig.tracing, 'sipmesh', edgeConfig.id);
-  const bus = new LocalBus({ onHandlerError: (err, subject) => logger.error({ err, subject }, 'bus handler failed') });
+  const bus = options.bus ?? new LocalBus({ onHandlerError: (err, subject) => logger.error({ err, subject }, 'bus handler failed') });
   const registry = createMetricsRegistry({ service: 'sipmesh', labels: { instance: edgeConfig.id } });
   const router = await createRouterApp({ routesFile: routerConfig.routesFile, validateRequests: routerConfig.validateRequests, bus, logger: logger.child({ service: 'router' }), registry, tracing: tracing.enabled });
   const edge = await createEdgeApp({ config: edgeConfig, bus, logger: logger.child({ service: 'edge' }), registry, tracing: tracing.enabled });

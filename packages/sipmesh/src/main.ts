@@ -5,8 +5,7 @@
  * stopped too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runService, type Stoppable } from '@sipmesh/runtime';
 import { startEmbedded } from './embedded.js';
 
@@ -76,8 +75,8 @@ function childArgs(config: string | undefined, overrides: Record<string, unknown
 }
 
 async function startDistributed(args: LauncherArgs, nats: string): Promise<Stoppable[]> {
-  const require = createRequire(import.meta.url);
-  const entry = (pkg: string): string => path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'dist', 'main.js');
+  // Each service package's entry point sits next to its index in dist/.
+  const entry = (pkg: string): string => fileURLToPath(new URL('./main.js', import.meta.resolve(pkg)));
   const children: { name: string; proc: ChildProcess }[] = [];
   let stopping = false;
   const start = (name: string, script: string, argv: string[]): void => {

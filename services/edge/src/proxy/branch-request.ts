@@ -42,8 +42,8 @@ export interface BranchRequest {
 export function buildBranchRequest(input: BranchRequestInput): BranchRequest {
   const { req, route } = input;
   const edits = new MessageEdits();
-  // Our Via first (§16.6 step 8), then Max-Forwards, Record-Route and Path Route lines.
-  edits.prependHeader(`Via: ${ourVia(input.listener, input.branchId)}`);
+  // Lines are put in front of the first header in call order: Record-Route, Max-Forwards and Path
+  // Route lines first, then our Via (§16.6 step 8) directly above the Via lines already there.
   const vias = req.headerFields('via');
   const firstVia = vias[0];
   if (input.topVia !== undefined && firstVia) edits.replaceHeaderValue(firstVia, replaceFirstValue(req, firstVia, input.topVia));
@@ -55,6 +55,7 @@ export function buildBranchRequest(input: BranchRequestInput): BranchRequest {
 
   if (input.recordRoute) for (const line of recordRouteLines(input.inbound, input.listener)) edits.prependHeader(line);
   for (const uri of input.path) edits.prependHeader(`Route: <${uri}>`);
+  edits.prependHeader(`Via: ${ourVia(input.listener, input.branchId)}`);
 
   applyRouteEdits(req, input.routeSet, edits);
   if (input.strict) {

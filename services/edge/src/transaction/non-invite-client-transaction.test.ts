@@ -49,15 +49,15 @@ describe('NonInviteClientTransaction over UDP', () => {
     expect(wheel.size).toBe(0);
   });
 
-  it('in Proceeding keeps retransmitting, every T2', () => {
+  it('in Proceeding keeps retransmitting, every T2 counted from the provisional', () => {
     const { wheel, peer, tx } = setup();
     tx.start();
     wheel.advance(1000);
     expect(tx.receiveResponse(100, TRYING)).toBe(true);
     expect(tx.state).toBe('Proceeding');
     wheel.advance(39_000);
-    // Timer E was already running with 1000 ms when the 100 came: next firing 1500, then T2 apart.
-    expect(peer.sentTimes()).toEqual([0, 500, 1500, 5500, 9500, 13500, 17500, 21500, 25500, 29500]);
+    // The 100 at 1000 ms restarts Timer E at T2 (as Kamailio does): 5000, then T2 apart.
+    expect(peer.sentTimes()).toEqual([0, 500, 5000, 9000, 13000, 17000, 21000, 25000, 29000]);
     expect(peer.events).toEqual([`1000 response 100 ${TRYING.length}B`, '32000 timeout F', '32000 terminated']);
   });
 

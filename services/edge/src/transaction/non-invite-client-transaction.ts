@@ -28,6 +28,7 @@ type Action =
   | 'startE'
   | 'backOffE'
   | 'restartEAtT2'
+  | 'slowEToT2'
   | 'startF'
   | 'startK'
   | 'stopTimers'
@@ -46,7 +47,9 @@ export const NON_INVITE_CLIENT_TRANSITIONS: TransitionTable<S, NonInviteClientIn
     timerE: { next: 'Trying', actions: ['retransmitRequest', 'backOffE'], rfc: '§17.1.2.2 (min(2*E, T2))' },
     timerF: { next: 'Terminated', actions: ['notifyTimeoutF'], rfc: '§17.1.2.2' },
     transportError: { next: 'Terminated', actions: ['notifyTransportError'], rfc: '§17.1.2.2' },
-    recv1xx: { next: 'Proceeding', actions: ['passToTu'], rfc: '§17.1.2.2' },
+    // The RFC lets the Timer E armed in Trying fire once more at its short interval; like Kamailio's
+    // tm, a provisional moves retransmissions to T2 at once (the request evidently arrived).
+    recv1xx: { next: 'Proceeding', actions: ['slowEToT2', 'passToTu'], rfc: '§17.1.2.2 (E = T2 from the provisional on)' },
     recvFinal: toCompleted,
   },
   Proceeding: {
@@ -131,6 +134,11 @@ export class NonInviteClientTransaction extends TransactionMachine<S, NonInviteC
         this.startTimer('timerE', this.timerEIntervalMs);
         return;
       case 'restartEAtT2':
+        this.timerEIntervalMs = this.timers.t2Ms;
+        this.startTimer('timerE', this.timerEIntervalMs);
+        return;
+      case 'slowEToT2':
+        if (this.timers.reliable) return;
         this.timerEIntervalMs = this.timers.t2Ms;
         this.startTimer('timerE', this.timerEIntervalMs);
         return;

@@ -1,0 +1,230 @@
+/**
+ * An edge core in a box, for unit tests of the proxy pipeline: the real `EdgeCore`, transaction
+ * table and next-hop resolver, on a `ManualTimerWheel` (time moves only when a test says so), with
+ * a transport set that records every datagram it is asked to send and a router that captures route
+ * requests and answers only when the test tells it to. Messages go in and come out as bytes, so
+ * tests assert what a SIP peer would see on the wire.
+ */
+import type { RouteAnswer, RouteParams } from '@sipmesh/contracts';
+import { loadConfig } from '@sipmesh/runtime';
+import { edgeConfigSchema, type EdgeConfig } from '../config/edge-config.js';
+import { deriveTransactionTimers, ManualTimerWheel, TransactionTable } from '../transaction/index.js';
+import type { InboundMessage, Listener, SendResult, TransportAddress, TransportProtocol } from '../transport/transport.js';
+import { EdgeCore, type EdgeCounter } from './edge-core.js';
+import { NextHopResolver } from './next-hop.js';
+import { OurAddresses } from './our-addresses.js';
+import type { CompletedTransaction, RouteAsker, Suspended, TransportSet } from './proxy-context.js';
+
+export const EDGE_IP = '192.0.2.10';
+/** The caller: behind NAT, its Via names a private address and the datagrams come from elsewhere. */
+export const CALLER: TransportAddress = { transport: 'udp', ip: '198.51.100.7', port: 5062 };
+/** Downstream peers (RFC 5737 documentation addresses). */
+export const CALLEE_A: TransportAddress = { transport: 'udp', ip: '203.0.113.20', port: 5060 };
+export const CALLEE_B: TransportAddress = { transport: 'udp', ip: '203.0.113.21', port: 5060 };
+
+export const UDP_LISTENER: Listener = { transport: 'udp', ip: EDGE_IP, port: 5060, advertiseHost: EDGE_IP, advertisePort: 5060, name: undefined };
+export const TCP_LISTENER: Listener = { transport: 'tcp', ip: EDGE_IP, port: 5060, advertiseHost: EDGE_IP, advertisePort: 5060, name: undefined };
+
+/** A SIP message from lines: joined with CRLF, the header block closed by an empty line, then the body. */
+export function sip(lines: readonly string[], body = ''): Buffer {
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`, 'utf8');
+}
+
+export interface SentDatagram {
+  readonly atMs: number;
+  readonly dest: TransportAddress;
+  readonly connectionId: number | undefined;
+  readonly bytes: Buffer;
+  /** The bytes as text (tests only: the wire is UTF-8/ASCII here). */
+  readonly text: string;
+}
+
+/** First line of a message. */
+export function startLine(text: string): string {
+  return text.slice(0, text.indexOf('\r\n'));
+}
+
+/** Every header line (name: value, as sent) whose name is `name` (case-insensitive), in order. */
+export function headerLines(text: string, name: string): string[] {
+  const head = text.slice(0, text.indexOf('\r\n\r\n'));
+  const wanted = name.toLowerCase();
+  return head
+    .split('\r\n')
+    .slice(1)
+    .filter((l) => l.slice(0, l.indexOf(':')).trim().toLowerCase() === wanted);
+}
+
+/** The single header line named `name`; throws when there is none or more than one. */
+export function headerLine(text: string, name: string): string {
+  const lines = headerLines(text, name);
+  if (lines.length !== 1) throw new Error(`expected one ${name} line, found ${lines.length} in:\n${text}`);
+  return lines[0] as string;
+}
+
+/** The body of a message (after the empty line). */
+export function bodyOf(text: string): string {
+  return text.slice(text.indexOf('\r\n\r\n') + 4);
+}
+
+/** The branch parameter of the top Via of a message. */
+export function topBranch(text: string): string {
+  const via = headerLines(text, 'via')[0] ?? '';
+  const m = /;branch=([^;,\s]+)/.exec(via);
+  if (!m?.[1]) throw new Error(`no branch in ${via}`);
+  return m[1];
+}
+
+export interface RouteAsk {
+  readonly tx: Suspended;
+  readonly params: RouteParams;
+  readonly traceHeaders: Record<string, string> | undefined;
+}
+
+/** The router side of suspend/continue, driven by the test. */
+export class TestRouter implements RouteAsker {
+  readonly asks: RouteAsk[] = [];
+  readonly forgotten: string[] = [];
+
+  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined): void {
+    this.asks.push({ tx, params, traceHeaders });
+  }
+
+  forget(txId: string): void {
+    this.forgotten.push(txId);
+  }
+
+  /** The most recent route request. */
+  last(): RouteAsk {
+    const a = this.asks[this.asks.length - 1];
+    if (!a) throw new Error('no route request was made');
+    return a;
+  }
+
+  /** Answers the most recent route request with an rtjson answer. */
+  answer(answer: Omit<RouteAnswer, 'version'> & { version?: string }): void {
+    this.last().tx.onAnswer({ version: '1.0', ...answer });
+  }
+}
+
+/** Records sends; `refuse` makes sends to one address fail as a transport would. */
+export class RecordingTransports implements TransportSet {
+  readonly sent: SentDatagram[] = [];
+  readonly refuse = new Set<string>();
+
+  constructor(
+    private readonly listeners: readonly Listener[],
+    private readonly now: () => number,
+  ) {}
+
+  send(dest: TransportAddress, data: Buffer, connectionId?: number): SendResult {
+    if (this.refuse.has(`${dest.transport}:${dest.ip}:${String(dest.port)}`)) return { ok: false, code: 'EDGE_ERR_SEND_FAILED', detail: 'refused by test' };
+    // Copied: the core may hand out views of buffers it reuses.
+    const bytes = Buffer.from(data);
+    this.sent.push({ atMs: this.now(), dest: { ...dest }, connectionId, bytes, text: bytes.toString('utf8') });
+    return { ok: true };
+  }
+
+  listenerFor(protocol: TransportProtocol): Listener | undefined {
+    return this.listeners.find((l) => l.transport === protocol);
+  }
+}
+
+export interface HarnessOptions {
+  /** Dotted config paths, as on the command line (`route.deadlineMs`, `sip.unmatchedCancel`). */
+  config?: Record<string, unknown>;
+  listeners?: readonly Listener[];
+}
+
+export interface CompletedRecord {
+  readonly tx: CompletedTransaction;
+  readonly method: string;
+  readonly source: TransportAddress;
+}
+
+export class ProxyHarness {
+  readonly wheel = new ManualTimerWheel();
+  readonly config: EdgeConfig;
+  readonly router = new TestRouter();
+  readonly transports: RecordingTransports;
+  readonly table: TransactionTable;
+  readonly core: EdgeCore;
+  readonly completed: CompletedRecord[] = [];
+  readonly logs: { level: string; event: string; fields: Record<string, unknown> }[] = [];
+  private readonly counterValues = new Map<string, number>();
+  private readonly listeners: readonly Listener[];
+  private taken = 0;
+
+  constructor(options: HarnessOptions = {}) {
+    this.listeners = options.listeners ?? [UDP_LISTENER, TCP_LISTENER];
+    // loadConfig validates and fills the schema defaults; the result is deep-frozen and only read.
+    this.config = loadConfig<EdgeConfig>({
+      schema: edgeConfigSchema,
+      env: {},
+      overrides: { id: 'edge1', domains: ['example.com'], ...options.config },
+    }) as EdgeConfig;
+    const t = this.config.timers;
+    const profiles = deriveTransactionTimers({ t1Ms: t.t1Ms, t2Ms: t.t2Ms, t4Ms: t.t4Ms, timerCMs: Math.max(t.frInvTimerMs, 181_000), timerDMs: 32_000 });
+    if (!profiles.ok) throw new Error(profiles.error.message);
+    this.table = new TransactionTable({ maxTransactions: this.config.transactions.maxActive });
+    this.transports = new RecordingTransports(this.listeners, () => this.wheel.now());
+    this.core = new EdgeCore({
+      config: this.config,
+      wheel: this.wheel,
+      timers: profiles.value,
+      table: this.table,
+      ours: new OurAddresses(this.listeners, this.config.domains),
+      resolver: new NextHopResolver(new Set(this.listeners.map((l) => l.transport))),
+      transports: this.transports,
+      router: this.router,
+      counters: { inc: (name: EdgeCounter, by = 1) => this.counterValues.set(name, (this.counterValues.get(name) ?? 0) + by) },
+      tracer: undefined,
+      now: () => this.wheel.now(),
+      onCompleted: (tx, req, inbound) => this.completed.push({ tx, method: req.method, source: inbound.source }),
+      log: (level, event, fields) => this.logs.push({ level, event, fields }),
+    });
+  }
+
+  /** Delivers bytes to the edge as if they arrived from `from` on the listener of its transport. */
+  receive(data: Buffer, from: TransportAddress = CALLER, connectionId?: number): void {
+    const listener = this.listeners.find((l) => l.transport === from.transport);
+    if (!listener) throw new Error(`no ${from.transport} listener`);
+    const inbound: InboundMessage = { data, source: from, listener, connectionId };
+    this.core.onInbound(inbound);
+  }
+
+  /** Datagrams sent since the previous `take()`. */
+  take(): SentDatagram[] {
+    const out = this.transports.sent.slice(this.taken);
+    this.taken = this.transports.sent.length;
+    return out;
+  }
+
+  /** Exactly one datagram sent since the previous `take()`; throws otherwise. */
+  takeOne(): SentDatagram {
+    const out = this.take();
+    if (out.length !== 1) throw new Error(`expected one datagram, got ${out.length}:\n${out.map((d) => `-> ${d.dest.ip}:${d.dest.port}\n${d.text}`).join('\n')}`);
+    return out[0] as SentDatagram;
+  }
+
+  advance(ms: number): void {
+    this.wheel.advance(ms);
+  }
+
+  counter(name: EdgeCounter): number {
+    return this.counterValues.get(name) ?? 0;
+  }
+}
+
+/** Default route answer of the tests: one route to CALLEE_A. */
+export const TO_CALLEE_A = { routes: [{ dst_uri: 'sip:203.0.113.20:5060' }] } as const;
+
+/**
+ * Receives `request`, answers its route request with `answer` and returns the request the edge
+ * forwarded (the 100 Trying and anything else sent before are discarded).
+ */
+export function relay(h: ProxyHarness, request: Buffer, answer: Omit<RouteAnswer, 'version'> = { routes: [...TO_CALLEE_A.routes] }): SentDatagram {
+  h.receive(request);
+  h.take();
+  h.router.answer(answer);
+  return h.takeOne();
+}

@@ -1,0 +1,185 @@
+/**
+ * Starts sipmesh for an end-to-end test in one of its two modes:
+ *
+ * - `nats`: the edge and the router(s) as separate processes (their built `dist/main.js`) over the
+ *   real NATS at 127.0.0.1:4222; several routers share the queue group.
+ * - `local`: the embedded launcher's code path in this process, on an in-process bus the test
+ *   can also use.
+ *
+ * Every start gets its own edge id and policy name, so suites sharing one NATS server never
+ * answer each other's route requests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectNatsBus, LocalBus, type Bus, type Stoppable } from '@sipmesh/runtime';
+import { startEmbedded } from '@sipmesh/sipmesh';
+import { freePort, freeTcpPort, waitForTcpPort, waitForUdpPort } from '../../helpers/ports.js';
+
+export type BusMode = 'nats' | 'local';
+export const NATS_URL = 'nats://127.0.0.1:4222';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface RoutesDoc {
+  dispatcher?: { inline?: string };
+  rules: Record<string, unknown>[];
+}
+
+export interface StartOptions {
+  mode: BusMode;
+  /** Rules of the policy under test. */
+  routes: RoutesDoc;
+  /** Extra edge settings (dotted paths). */
+  edge?: Record<string, unknown>;
+  /** Routers to start (nats mode); 0 runs the edge alone. */
+  routers?: number;
+  /** Policy the edge asks (default: the one the routers serve). */
+  edgePolicy?: string;
+  /** Write spans of every process to this JSON-lines file. */
+  traceFile?: string;
+}
+
+export interface SipmeshUnderTest {
+  readonly mode: BusMode;
+  readonly sipPort: number;
+  readonly adminPort: number;
+  readonly policy: string;
+  readonly edgeId: string;
+  /** A bus on which the test can act (the in-process bus, or its own NATS connection). */
+  readonly bus: Bus;
+  /** Router processes (nats mode), to kill in fault tests. */
+  readonly routers: ChildProcess[];
+  metrics(): Promise<Map<string, number>>;
+  stop(): Promise<void>;
+}
+
+let counter = 0;
+function uniqueName(prefix: string): string {
+  counter++;
+  return `${prefix}${process.pid.toString(36)}x${counter}x${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sipmesh-e2e-'));
+  const policy = uniqueName('p');
+  const edgeId = uniqueName('e');
+  const routesFile = path.join(dir, 'routes.json');
+  writeFileSync(routesFile, JSON.stringify({ ...(opts.routes.dispatcher ? { dispatcher: opts.routes.dispatcher } : {}), policies: { [policy]: { rules: opts.routes.rules } } }));
+  const sipPort = await freePort('udp+tcp');
+  const adminPort = await freeTcpPort();
+  const edgeSettings: Record<string, unknown> = {
+    id: edgeId,
+    'route.policy': opts.edgePolicy ?? policy,
+    'admin.port': adminPort,
+    'log.level': 'warn',
+    ...opts.edge,
+  };
+  const listen = `udp:127.0.0.1:${sipPort},tcp:127.0.0.1:${sipPort}`;
+  const tracing = opts.traceFile ? { 'tracing.exporter': 'file', 'tracing.filePath': opts.traceFile } : {};
+
+  if (opts.mode === 'local') {
+    const bus = new LocalBus();
+    const embedded = await startEmbedded({
+      edgeConfigFile: undefined,
+      routerConfigFile: undefined,
+      env: {},
+      edgeOverrides: { ...edgeSettings, ...tracing, listen },
+      routerOverrides: { routesFile, 'log.level': 'warn' },
+      bus,
+    });
+    return {
+      mode: 'local',
+      sipPort,
+      adminPort,
+      policy,
+      edgeId,
+      bus,
+      routers: [],
+      metrics: () => scrape(adminPort),
+      stop: async () => {
+        await stopAll(embedded.stoppables);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  const children: ChildProcess[] = [];
+  const routers: ChildProcess[] = [];
+  const bus = await connectNatsBus({ servers: NATS_URL, name: `test-${edgeId}` });
+  const start = (script: string, args: string[]): ChildProcess => {
+    const child = spawn(process.execPath, [path.join(repo, script), '--nats', NATS_URL, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NATS_URL: '' } });
+    children.push(child);
+    return child;
+  };
+  const setArgs = (settings: Record<string, unknown>): string[] => Object.entries(settings).flatMap(([k, v]) => ['--set', `${k}=${String(v)}`]);
+  for (let i = 0; i < (opts.routers ?? 1); i++) {
+    const routerAdmin = await freeTcpPort();
+    routers.push(start('services/router/dist/main.js', ['--routes', routesFile, ...setArgs({ id: `${edgeId}r${i}`, 'admin.port': routerAdmin, 'log.level': 'warn', ...tracing })]));
+    await waitForTcpPort(routerAdmin, { timeoutMs: 15_000 });
+  }
+  if ((opts.routers ?? 1) > 0) await waitForPolicy(bus, policy);
+  start('services/edge/dist/main.js', ['--listen', listen, ...setArgs({ ...edgeSettings, ...tracing })]);
+  await waitForUdpPort(sipPort, { timeoutMs: 15_000 });
+  await waitForTcpPort(adminPort, { timeoutMs: 15_000 });
+  return {
+    mode: 'nats',
+    sipPort,
+    adminPort,
+    policy,
+    edgeId,
+    bus,
+    routers,
+    metrics: () => scrape(adminPort),
+    stop: async () => {
+      await Promise.all(children.map((c) => terminate(c)));
+      await bus.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until a router answers on the policy subject (its subscription reached the server). */
+async function waitForPolicy(bus: Bus, policy: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await bus.request(`sipmesh.route.v1.${policy}`, new TextEncoder().encode('{}'), { timeoutMs: 500 });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`no router answers on policy ${policy}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function stopAll(stoppables: readonly Stoppable[]): Promise<void> {
+  for (const s of [...stoppables].reverse()) await s.stop();
+}
+
+function terminate(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Prometheus text → name{labels} without labels → value (counters summed over label sets). */
+export async function scrape(adminPort: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!m) continue;
+    out.set(m[1] as string, (out.get(m[1] as string) ?? 0) + Number(m[3]));
+  }
+  return out;
+}
