@@ -149,7 +149,7 @@ async function waitForPolicy(bus: Bus, policy: string): Promise<void> {
       await bus.request(`sipmesh.route.v1.${policy}`, new TextEncoder().encode('{}'), { timeoutMs: 500 });
       return;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`no router answers on policy ${policy}: ${(e as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`no router answers on policy ${policy}: ${(e as Error).message}`, { cause: e });
       await new Promise((r) => setTimeout(r, 100));
     }
   }
