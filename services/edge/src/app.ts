@@ -41,7 +41,7 @@ export interface EdgeApp {
 export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   const { config, bus, logger } = options;
   const metrics = createEdgeMetrics(options.registry);
-  const profiles = deriveTransactionTimers({ t1Ms: config.timers.t1Ms, t2Ms: config.timers.t2Ms, t4Ms: config.timers.t4Ms, timerCMs: Math.max(config.timers.frInvTimerMs, 181_000), timerDMs: 32_000 });
+  const profiles = deriveTransactionTimers({ t1Ms: config.timers.t1Ms, t2Ms: config.timers.t2Ms, t4Ms: config.timers.t4Ms, timerCMs: 181_000 /* profile default; every INVITE branch sets its own Timer C (frInvTimerMs) */, timerDMs: 32_000 });
   if (!profiles.ok) throw new Error(`edge timers: ${profiles.error.message}`);
   if (config.route.deadlineMs >= config.timers.frTimerMs) throw new Error(`route.deadlineMs (${config.route.deadlineMs}) must be below timers.frTimerMs (${config.timers.frTimerMs})`);
   const wheel = new HashedTimerWheel({ clock: systemClock, onError: (e) => logger.error({ err: e }, 'timer callback failed') });

@@ -33,7 +33,7 @@ export function serviceConfigSections(defaults: { adminPort: number }) {
       additionalProperties: false,
       default: {},
       properties: {
-        level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'Log level', 'x-reloadable': true },
+        level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'Log level' },
         pretty: { type: 'boolean', default: false, description: 'Human-readable lines instead of JSON' },
       },
     },

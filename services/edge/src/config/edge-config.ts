@@ -66,9 +66,8 @@ export const edgeConfigSchema = {
         t1Ms: { type: 'integer', minimum: 10, default: 500, 'x-unit': 'ms', description: 'RFC 3261 T1, round-trip estimate' },
         t2Ms: { type: 'integer', minimum: 100, default: 4000, 'x-unit': 'ms', description: 'RFC 3261 T2, maximum retransmit interval of non-INVITE requests and INVITE responses' },
         t4Ms: { type: 'integer', minimum: 100, default: 5000, 'x-unit': 'ms', description: 'RFC 3261 T4, maximum time a message stays in the network' },
-        timerCMs: { type: 'integer', minimum: 1000, default: 180000, 'x-unit': 'ms', description: 'RFC 3261 §16.8 Timer C of INVITE branches (> 3 min recommended)' },
         frTimerMs: { type: 'integer', minimum: 100, default: 30000, 'x-unit': 'ms', description: 'Default branch timer: no final (non-INVITE) or no response at all (INVITE) within this time → 408 (Kamailio fr_timer); a route can override' },
-        frInvTimerMs: { type: 'integer', minimum: 100, default: 120000, 'x-unit': 'ms', description: 'Default INVITE branch timer after a provisional: no final within this → CANCEL and 408 (Kamailio fr_inv_timer); a route can override' },
+        frInvTimerMs: { type: 'integer', minimum: 100, default: 120000, 'x-unit': 'ms', description: 'Timer C of INVITE branches (RFC 3261 §16.8, Kamailio fr_inv_timer): restarted by each provisional; when it fires the branch is CANCELled (408 without a provisional). Kamailio default; RFC 3261 asks for more than 3 min. A route can override (fr_inv_timer)' },
       },
     },
     route: {
@@ -83,8 +82,8 @@ export const edgeConfigSchema = {
           additionalProperties: false,
           default: {},
           properties: {
-            code: { type: 'integer', minimum: 400, maximum: 699, default: 503 },
-            reason: { type: 'string', default: 'Service Unavailable' },
+            code: { type: 'integer', minimum: 400, maximum: 699, default: 503, description: 'Status code' },
+            reason: { type: 'string', default: 'Service Unavailable', description: 'Reason phrase' },
             retryAfterS: { type: 'integer', minimum: 0, default: 5, 'x-unit': 's', description: 'Retry-After of the reply; 0 omits the header' },
           },
           description: 'Reply when the route deadline passes',
@@ -94,9 +93,9 @@ export const edgeConfigSchema = {
           additionalProperties: false,
           default: {},
           properties: {
-            code: { type: 'integer', minimum: 400, maximum: 699, default: 503 },
-            reason: { type: 'string', default: 'Service Unavailable' },
-            retryAfterS: { type: 'integer', minimum: 0, default: 5, 'x-unit': 's' },
+            code: { type: 'integer', minimum: 400, maximum: 699, default: 503, description: 'Status code' },
+            reason: { type: 'string', default: 'Service Unavailable', description: 'Reason phrase' },
+            retryAfterS: { type: 'integer', minimum: 0, default: 5, 'x-unit': 's', description: 'Retry-After of the reply; 0 omits the header' },
           },
           description: 'Reply when no router is listening (no responders) or the bus is down',
         },
@@ -170,7 +169,7 @@ export interface EdgeConfig {
     convert503To500: boolean;
     unmatchedCancel: 'drop' | 'reply-481';
   };
-  timers: { t1Ms: number; t2Ms: number; t4Ms: number; timerCMs: number; frTimerMs: number; frInvTimerMs: number };
+  timers: { t1Ms: number; t2Ms: number; t4Ms: number; frTimerMs: number; frInvTimerMs: number };
   route: {
     policy: string;
     deadlineMs: number;

@@ -9,7 +9,7 @@ export const routerConfigSchema = {
   additionalProperties: false,
   properties: {
     id: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'router1', description: 'Router instance id (logs, metrics, NATS connection name)' },
-    routesFile: { type: 'string', default: 'config/routes.yaml', description: 'Static routes file (YAML or JSON): policies, rules, dispatcher sets', 'x-reloadable': true },
+    routesFile: { type: 'string', default: 'config/routes.yaml', description: 'Static routes file (YAML or JSON): policies, rules, dispatcher sets; relative to the working directory. Its content reloads on SIGHUP or POST /reload (admin), the running policies stay when the new content is wrong' },
     validateRequests: { type: 'boolean', default: true, description: 'Validate every route request against the contract schema before deciding' },
     ...serviceConfigSections({ adminPort: ROUTER_ADMIN_PORT }),
   },
