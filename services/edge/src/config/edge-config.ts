@@ -108,7 +108,7 @@ export const edgeConfigSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        maxActive: { type: 'integer', minimum: 100, default: 200000, description: 'Live transactions above this are refused with 503 (flood protection)' },
+        maxActive: { type: 'integer', minimum: 100, default: 1000000, description: 'Live transactions above this are refused with 503 (flood protection)' },
       },
     },
     tcp: {

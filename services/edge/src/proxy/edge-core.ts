@@ -124,20 +124,14 @@ export class EdgeCore implements ProxyContext {
 
   onCompleted(tx: CompletedTransaction): void {
     this.counters.inc('transactions_completed');
-    const p = this.live.get(tx.txId);
-    if (p) this.options.onCompleted(tx, p.req, this.inboundOf.get(p) as InboundMessage);
+    this.options.onCompleted(tx, tx.req, tx.inbound);
   }
 
   onReleased(txId: string): void {
     const p = this.live.get(txId);
-    if (p) {
-      this.inboundOf.delete(p);
-      this.byServer.delete(p.server);
-    }
+    if (p) this.byServer.delete(p.server);
     this.live.delete(txId);
   }
-
-  private readonly inboundOf = new Map<ProxyTransaction, InboundMessage>();
 
   /** A stream send failed after it was queued: fail the branches going there. */
   transportFailed(dest: TransportAddress): void {
@@ -360,7 +354,6 @@ export class EdgeCore implements ProxyContext {
       return;
     }
     this.live.set(tx.txId, tx);
-    this.inboundOf.set(tx, inb);
     this.byServer.set(tx.server, tx);
     tx.start();
   }

@@ -3,9 +3,9 @@
  * transaction holds a reference instead of a dozen constructor arguments.
  */
 import type { BranchOutcome, RouteAnswer, RouteParams } from '@sipmesh/contracts';
-import type { SipResponse } from '../parser/sip-message.js';
+import type { SipRequest, SipResponse } from '../parser/sip-message.js';
 import type { TimerWheel, TransactionTable, TransactionTimerProfiles } from '../transaction/index.js';
-import type { Listener, SendResult, TransportAddress, TransportProtocol } from '../transport/transport.js';
+import type { InboundMessage, Listener, SendResult, TransportAddress, TransportProtocol } from '../transport/transport.js';
 import type { EdgeConfig } from '../config/edge-config.js';
 import type { CodeSet } from './failover-codes.js';
 import type { OurAddresses } from './our-addresses.js';
@@ -40,6 +40,8 @@ export type TransactionOutcome =
 
 export interface CompletedTransaction {
   txId: string;
+  req: SipRequest;
+  inbound: InboundMessage;
   status: number;
   reason: string;
   outcome: TransactionOutcome;

@@ -476,6 +476,8 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     this.init.trace?.end(status, outcome);
     this.ctx.onCompleted({
       txId: this.txId,
+      req: this.req,
+      inbound: this.init.inbound,
       status,
       reason,
       outcome,
