@@ -35,7 +35,9 @@ describe.each(MODES)('proxy flows over the %s bus', async (mode) => {
           { match: { ruri_user: 'fork' }, routing: 'parallel', routes: [{ dst_uri: a }, { dst_uri: b }] },
           { match: { ruri_user: 'busy' }, routing: 'serial', routes: [{ dst_uri: a }, { dst_uri: b }] },
           { match: { ruri_user: 'refuse' }, reply: { code: 403, reason: 'Not relaying' } },
+          { match: { ruri_user: 'lb*' }, dispatcher: { set: 1, algorithm: 'round-robin' } },
         ],
+        dispatcher: { inline: `1 ${a}\n1 ${b}\n` },
       },
     });
   }, 60_000);
@@ -168,6 +170,17 @@ describe.each(MODES)('proxy flows over the %s bus', async (mode) => {
     expect(r.failedCalls, r.summary).toBe(0);
     expect(r.successfulCalls).toBe(30);
   }, 90_000);
+
+  it('balances calls over a dispatcher set round-robin', async () => {
+    const first = uas('uas-message.xml', uasA, 5);
+    const second = uas('uas-message.xml', uasB, 5);
+    await Promise.all([first.ready, second.ready]);
+    const r = await uac('uac-message.xml', 'lb', { calls: 10, rate: 20 });
+    expect(r.successfulCalls, r.summary).toBe(10);
+    // Round-robin: each destination got exactly half.
+    expect((await first.done).successfulCalls).toBe(5);
+    expect((await second.done).successfulCalls).toBe(5);
+  });
 
   it('takes a TCP caller to a UDP callee (double Record-Route)', async () => {
     const callee = uas('uas-call.xml', uasA);

@@ -72,16 +72,41 @@ describe.each(MODES)('routing failures over the %s bus', async (mode) => {
     expect((await sipmesh.metrics()).get('sipmesh_edge_route_no_responders_total')).toBe(1);
   });
 
+  it('asks the fallback policy when the configured one has no router', async () => {
+    const uasPort = await freePort('udp', { leaseMs: Infinity });
+    const served = `served${Date.now().toString(36)}${mode}`;
+    sipmesh = await startSipmesh({
+      mode,
+      policyName: served,
+      edgePolicy: `absent${Date.now().toString(36)}${mode}`,
+      edge: { 'route.fallbackPolicy': served },
+      routes: { rules: [{ routes: [{ dst_uri: `sip:127.0.0.1:${uasPort}` }] }] },
+    });
+    const callee = runSipp({ scenario: scenarioPath('uas-message.xml'), role: 'uas', localPort: uasPort, calls: 1, timeoutS: 15 });
+    await callee.ready;
+    const { result } = await call('uac-message.xml');
+    expect(result.outcome, result.summary).toBe('success');
+    await callee.done;
+    releasePorts(uasPort);
+    const m = await sipmesh.metrics();
+    expect(m.get('sipmesh_edge_route_no_responders_total')).toBe(1);
+    expect(m.get('sipmesh_edge_route_fallbacks_total')).toBe(1);
+  });
+
   // Embedded mode has one process: there is no separate router to kill.
   if (mode === 'nats') it('gives every call a final answer when a router is killed under load', async () => {
     const uasPort = await freePort('udp', { leaseMs: Infinity });
     sipmesh = await startSipmesh({ mode, routers: 2, routes: { rules: [{ routes: [{ dst_uri: `sip:127.0.0.1:${uasPort}` }] }] }, edge: { 'route.deadlineMs': 1000 } });
+    // Both routers of the queue group take a share before one dies.
+    const sharesBefore = async (): Promise<number[]> => (await sipmesh?.routerMetrics() ?? []).map((m) => m.get('sipmesh_router_decisions_total') ?? 0);
     const total = 300;
     const callee = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: uasPort, calls: total, timeoutS: 40, traceMessages: false });
     await callee.ready;
     const port = await freePort('udp+tcp');
     const caller = runSipp({ scenario: path.join(here, 'scenarios/uac-call-or-503.xml'), role: 'uac', localPort: port, remote: `127.0.0.1:${sipmesh.sipPort}`, service: 'load', calls: total, rate: 60, timeoutS: 40, traceMessages: false });
     await new Promise((r) => setTimeout(r, 2000));
+    const shares = await sharesBefore();
+    expect(shares.every((n) => n > 0), `decisions per router before the kill: ${shares.join(', ')}`).toBe(true);
     sipmesh.routers[0]?.kill('SIGKILL');
     const r = await caller.done;
     await callee.stop();

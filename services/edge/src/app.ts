@@ -80,7 +80,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   };
 
   const validators = createValidators();
-  const router = new RouteClient(bus, config.id, subjects.route(config.route.policy), validators, metrics, (event, fields) => logger.warn(fields, event));
+  const router = new RouteClient(bus, config.id, validators, metrics, (event, fields) => logger.warn(fields, event));
   router.start();
   const txEvents = config.events.enabled ? new TransactionEvents(bus, config.id, metrics, (event, fields) => logger.warn(fields, event)) : undefined;
   if (txEvents && bus.kind === 'nats') {

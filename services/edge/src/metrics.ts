@@ -31,6 +31,7 @@ const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_faile
   route_invalid_answers: 'Route answers that failed validation',
   route_errors: 'Route answers that were JSON-RPC errors',
   route_cancelled_while_suspended: 'Transactions CANCELled while waiting for the router',
+  route_fallbacks: 'Route requests re-asked to the fallback policy (deadline or no responders)',
   route_unmatched_answers: 'Answers for unknown or finished transactions',
   route_malformed_answers: 'Answers that were not JSON',
   route_publish_failures: 'Route requests that could not be published',

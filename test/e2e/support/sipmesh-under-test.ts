@@ -40,6 +40,8 @@ export interface StartOptions {
   edgePolicy?: string;
   /** Write spans of every process to this JSON-lines file. */
   traceFile?: string;
+  /** The name of the policy the routers serve (default: a unique one). */
+  policyName?: string;
 }
 
 export interface SipmeshUnderTest {
@@ -53,6 +55,8 @@ export interface SipmeshUnderTest {
   /** Router processes (nats mode), to kill in fault tests. */
   readonly routers: ChildProcess[];
   metrics(): Promise<Map<string, number>>;
+  /** Metrics of each router process (nats mode); embedded mode shares the edge's registry. */
+  routerMetrics(): Promise<Map<string, number>[]>;
   stop(): Promise<void>;
 }
 
@@ -64,7 +68,7 @@ function uniqueName(prefix: string): string {
 
 export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sipmesh-e2e-'));
-  const policy = uniqueName('p');
+  const policy = opts.policyName ?? uniqueName('p');
   const edgeId = uniqueName('e');
   const routesFile = path.join(dir, 'routes.json');
   writeFileSync(routesFile, JSON.stringify({ ...(opts.routes.dispatcher ? { dispatcher: opts.routes.dispatcher } : {}), policies: { [policy]: { rules: opts.routes.rules } } }));
@@ -99,6 +103,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
       bus,
       routers: [],
       metrics: () => scrape(adminPort),
+      routerMetrics: async () => [await scrape(adminPort)],
       stop: async () => {
         await stopAll(embedded.stoppables);
         rmSync(dir, { recursive: true, force: true });
@@ -108,6 +113,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
 
   const children: ChildProcess[] = [];
   const routers: ChildProcess[] = [];
+  const routerAdminPorts: number[] = [];
   const bus = await connectNatsBus({ servers: NATS_URL, name: `test-${edgeId}` });
   const start = (script: string, args: string[]): ChildProcess => {
     const child = spawn(process.execPath, [path.join(repo, script), '--nats', NATS_URL, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NATS_URL: '' } });
@@ -117,6 +123,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
   const setArgs = (settings: Record<string, unknown>): string[] => Object.entries(settings).flatMap(([k, v]) => ['--set', `${k}=${String(v)}`]);
   for (let i = 0; i < (opts.routers ?? 1); i++) {
     const routerAdmin = await freeTcpPort();
+    routerAdminPorts.push(routerAdmin);
     routers.push(start('services/router/dist/main.js', ['--routes', routesFile, ...setArgs({ id: `${edgeId}r${i}`, 'admin.port': routerAdmin, 'log.level': 'warn', ...tracing })]));
     await waitForTcpPort(routerAdmin, { timeoutMs: 15_000 });
   }
@@ -133,6 +140,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
     bus,
     routers,
     metrics: () => scrape(adminPort),
+    routerMetrics: () => Promise.all(routerAdminPorts.map((p) => scrape(p))),
     stop: async () => {
       await Promise.all(children.map((c) => terminate(c)));
       await bus.close();

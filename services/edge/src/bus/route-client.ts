@@ -19,11 +19,11 @@ export class RouteClient implements RouteAsker {
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
   private readonly continuePrefixLength: number;
+  private readonly policySubjects = new Map<string, string>();
 
   constructor(
     private readonly bus: Bus,
     private readonly edgeId: string,
-    private readonly policySubject: string,
     private readonly validators: ContractValidators,
     private readonly counters: RouteClientCounters,
     private readonly log: (event: string, fields: Record<string, unknown>) => void,
@@ -46,11 +46,16 @@ export class RouteClient implements RouteAsker {
     return this.waiting.size;
   }
 
-  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined): void {
+  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string): void {
     const request: RouteRequest = { jsonrpc: '2.0', id: tx.txId, method: 'route', params };
     this.waiting.set(tx.txId, tx);
+    let subject = this.policySubjects.get(policy);
+    if (subject === undefined) {
+      subject = subjects.route(policy);
+      this.policySubjects.set(policy, subject);
+    }
     try {
-      this.bus.publish(this.policySubject, this.encoder.encode(JSON.stringify(request)), {
+      this.bus.publish(subject, this.encoder.encode(JSON.stringify(request)), {
         reply: subjects.continueFor(tx.txId),
         ...(traceHeaders ? { headers: traceHeaders } : {}),
       });

@@ -76,7 +76,13 @@ export const edgeConfigSchema = {
       default: {},
       properties: {
         policy: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'default', description: 'Policy asked for initial requests (subject sipmesh.route.v1.<policy>)' },
-        deadlineMs: { type: 'integer', minimum: 10, default: 5000, 'x-unit': 'ms', description: 'Longest wait for a route answer; must stay below frTimerMs', 'x-reloadable': false },
+        deadlineMs: { type: 'integer', minimum: 10, default: 5000, 'x-unit': 'ms', description: 'Longest wait for a route answer; must stay below frTimerMs' },
+        fallbackPolicy: {
+          type: 'string',
+          pattern: '^([A-Za-z0-9_-]+)?$',
+          default: '',
+          description: 'Policy asked once more when the first one misses its deadline or has no responders (empty: answer with deadlineReply/unavailableReply at once)',
+        },
         deadlineReply: {
           type: 'object',
           additionalProperties: false,
@@ -173,6 +179,7 @@ export interface EdgeConfig {
   route: {
     policy: string;
     deadlineMs: number;
+    fallbackPolicy: string;
     deadlineReply: ReplyTemplate;
     unavailableReply: ReplyTemplate;
     failoverCodes: CodePatternValue[];

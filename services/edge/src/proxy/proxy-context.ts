@@ -21,8 +21,8 @@ export interface Suspended {
 }
 
 export interface RouteAsker {
-  /** Publishes a route request; the answer comes back through `Suspended`. */
-  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined): void;
+  /** Publishes a route request to `policy`; the answer comes back through `Suspended`. */
+  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string): void;
   /** The transaction stopped waiting (deadline, CANCEL): a late answer is dropped and counted. */
   forget(txId: string): void;
 }
@@ -72,6 +72,7 @@ export type ProxyCounter =
   | 'route_invalid_answers'
   | 'route_errors'
   | 'route_cancelled_while_suspended'
+  | 'route_fallbacks'
   | 'branches_started'
   | 'branch_timeouts'
   | 'branch_transport_errors'

@@ -73,6 +73,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
   private failureReply: { code: number; reason: string } | undefined;
   private answer: RouteAnswer | undefined;
   private deadline: TimerHandle | undefined;
+  private askedPolicy = '';
   private attempts = 0;
   private finalSent = false;
   private cancelled = false;
@@ -112,7 +113,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
 
   // ---- the route request (suspend) -------------------------------------------------------
 
-  private ask(failure: { status: number; reason: string; branches: BranchOutcome[] } | undefined): void {
+  private ask(failure: { status: number; reason: string; branches: BranchOutcome[] } | undefined, policy = this.ctx.config.route.policy): void {
     const ctx = this.ctx;
     if (this.attempts >= ctx.config.route.maxAttempts) {
       this.finishWithBest('no_more_routes');
@@ -133,7 +134,8 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     });
     this.deadline = ctx.wheel.schedule(ctx.config.route.deadlineMs, this, 'deadline');
     ctx.counters.inc('route_requests');
-    ctx.router.ask(this, params, this.init.trace?.startRouteRequest(this.attempts, ctx.config.route.policy));
+    this.askedPolicy = policy;
+    ctx.router.ask(this, params, this.init.trace?.startRouteRequest(this.attempts, policy), policy);
   }
 
   private resume(outcome: string): boolean {
@@ -152,7 +154,8 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     this.deadline = undefined;
     if (!this.resume('deadline')) return;
     this.ctx.counters.inc('route_deadline');
-    this.ctx.log('warn', 'route_deadline', { txId: this.txId, callId: this.req.callId, deadlineMs: this.ctx.config.route.deadlineMs });
+    this.ctx.log('warn', 'route_deadline', { txId: this.txId, callId: this.req.callId, policy: this.askedPolicy, deadlineMs: this.ctx.config.route.deadlineMs });
+    if (this.tryFallback()) return;
     const r = this.ctx.config.route.deadlineReply;
     this.replyLocally(r.code, r.reason, r.retryAfterS > 0 ? [`Retry-After: ${String(r.retryAfterS)}`] : NO_HEADERS, 'router_timeout');
   }
@@ -160,8 +163,18 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
   onNoResponders(): void {
     if (!this.resume('no_responders')) return;
     this.ctx.counters.inc('route_no_responders');
+    if (this.tryFallback()) return;
     const r = this.ctx.config.route.unavailableReply;
     this.replyLocally(r.code, r.reason, r.retryAfterS > 0 ? [`Retry-After: ${String(r.retryAfterS)}`] : NO_HEADERS, 'no_responders');
+  }
+
+  /** The configured fallback policy gets one chance when the asked policy is silent or absent. */
+  private tryFallback(): boolean {
+    const fallback = this.ctx.config.route.fallbackPolicy;
+    if (fallback === '' || fallback === this.askedPolicy || this.cancelled) return false;
+    this.ctx.counters.inc('route_fallbacks');
+    this.ask(undefined, fallback);
+    return this.state === 'suspended';
   }
 
   onInvalidAnswer(errors: readonly string[]): void {
