@@ -44,7 +44,7 @@ beforeEach(() => {
   bus = new LocalBus();
   counters = new Map();
   logs = [];
-  client = new RouteClient(bus, 'edge1', SUBJECT, createValidators(), { inc: (n) => counters.set(n, (counters.get(n) ?? 0) + 1) }, (event) => logs.push(event));
+  client = new RouteClient(bus, 'edge1', createValidators(), { inc: (n) => counters.set(n, (counters.get(n) ?? 0) + 1) }, (event) => logs.push(event));
   client.start();
 });
 
@@ -70,7 +70,7 @@ async function settle(): Promise<void> {
 describe('RouteClient', () => {
   it('publishes a JSON-RPC route request with the per-transaction reply subject and trace headers', async () => {
     const seen = router(() => {});
-    client.ask(new RecordingTx(TX), PARAMS, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    client.ask(new RecordingTx(TX), PARAMS, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, 'default');
     await settle();
     expect(seen).toHaveLength(1);
     const msg = seen[0] as BusMessage;
@@ -81,10 +81,19 @@ describe('RouteClient', () => {
     expect(client.suspendedCount).toBe(1);
   });
 
+  it('publishes on the subject of the policy asked', async () => {
+    const seen: string[] = [];
+    bus.subscribe('sipmesh.route.v1.>', (msg) => seen.push(msg.subject));
+    client.ask(new RecordingTx(TX), PARAMS, undefined, 'lcr');
+    client.ask(new RecordingTx('edge1.8.1'), PARAMS, undefined, 'default');
+    await settle();
+    expect(seen).toEqual(['sipmesh.route.v1.lcr', SUBJECT]);
+  });
+
   it('continues the transaction with an answer on the reply subject', async () => {
     router((msg) => msg.respond(enc({ jsonrpc: '2.0', id: TX, result: ANSWER })));
     const tx = new RecordingTx(TX);
-    client.ask(tx, PARAMS, undefined);
+    client.ask(tx, PARAMS, undefined, 'default');
     await settle();
     expect(tx.calls).toEqual([['answer', ANSWER]]);
   });
@@ -92,7 +101,7 @@ describe('RouteClient', () => {
   it('continues the transaction with an answer published by any process on the continue subject', async () => {
     router(() => {});
     const tx = new RecordingTx(TX);
-    client.ask(tx, PARAMS, undefined);
+    client.ask(tx, PARAMS, undefined, 'default');
     bus.publish('sipmesh.edge.edge1.continue', enc({ jsonrpc: '2.0', id: TX, result: { ...ANSWER, unknown_field: 1 } }));
     await settle();
     expect(tx.calls).toEqual([['answer', { ...ANSWER, unknown_field: 1 }]]);
@@ -100,7 +109,7 @@ describe('RouteClient', () => {
 
   it('reports no responders at once when no router listens', async () => {
     const tx = new RecordingTx(TX);
-    client.ask(tx, PARAMS, undefined);
+    client.ask(tx, PARAMS, undefined, 'default');
     await settle();
     expect(tx.calls).toEqual([['no-responders']]);
   });
@@ -108,7 +117,7 @@ describe('RouteClient', () => {
   it('reports an answer that breaks the schema as invalid, naming the field', async () => {
     router((msg) => msg.respond(enc({ jsonrpc: '2.0', id: TX, result: { version: '1.0', routes: [{ fr_timer: 'soon' }] } })));
     const tx = new RecordingTx(TX);
-    client.ask(tx, PARAMS, undefined);
+    client.ask(tx, PARAMS, undefined, 'default');
     await settle();
     expect(tx.calls[0]?.[0]).toBe('invalid');
     expect((tx.calls[0]?.[1] as string[]).some((e) => e.startsWith('/result/routes/0/fr_timer'))).toBe(true);
@@ -117,7 +126,7 @@ describe('RouteClient', () => {
   it('rejects an answer of a higher major version', async () => {
     router((msg) => msg.respond(enc({ jsonrpc: '2.0', id: TX, result: { ...ANSWER, version: '2.0' } })));
     const tx = new RecordingTx(TX);
-    client.ask(tx, PARAMS, undefined);
+    client.ask(tx, PARAMS, undefined, 'default');
     await settle();
     expect(tx.calls[0]?.[0]).toBe('invalid');
     expect(String((tx.calls[0]?.[1] as string[])[0])).toMatch(/^\/result\/version: /);
@@ -126,7 +135,7 @@ describe('RouteClient', () => {
   it('passes a JSON-RPC error on with its data.reply, CR/LF removed from the reason', async () => {
     router((msg) => msg.respond(enc({ jsonrpc: '2.0', id: TX, error: { code: -32000, message: 'blocked', data: { reply: { code: 403, reason: 'Forbidden\r\nX-Injected: 1' } } } })));
     const tx = new RecordingTx(TX);
-    client.ask(tx, PARAMS, undefined);
+    client.ask(tx, PARAMS, undefined, 'default');
     await settle();
     expect(tx.calls).toEqual([['error', -32000, 'blocked', { code: 403, reason: 'Forbidden  X-Injected: 1' }]]);
   });
@@ -134,7 +143,7 @@ describe('RouteClient', () => {
   it('ignores a data.reply whose code is not a final failure code', async () => {
     router((msg) => msg.respond(enc({ jsonrpc: '2.0', id: TX, error: { code: -32603, message: 'oops', data: { reply: { code: 200, reason: 'OK' } } } })));
     const tx = new RecordingTx(TX);
-    client.ask(tx, PARAMS, undefined);
+    client.ask(tx, PARAMS, undefined, 'default');
     await settle();
     expect(tx.calls).toEqual([['error', -32603, 'oops', undefined]]);
   });
@@ -142,7 +151,7 @@ describe('RouteClient', () => {
   it('drops and counts an answer for a transaction it forgot (deadline, CANCEL)', async () => {
     router((msg) => msg.respond(enc({ jsonrpc: '2.0', id: TX, result: ANSWER })));
     const tx = new RecordingTx(TX);
-    client.ask(tx, PARAMS, undefined);
+    client.ask(tx, PARAMS, undefined, 'default');
     client.forget(TX);
     await settle();
     expect(tx.calls).toEqual([]);
@@ -153,7 +162,7 @@ describe('RouteClient', () => {
   it('drops and counts an answer that is not JSON', async () => {
     router((msg) => msg.respond(enc('{not json')));
     const tx = new RecordingTx(TX);
-    client.ask(tx, PARAMS, undefined);
+    client.ask(tx, PARAMS, undefined, 'default');
     await settle();
     expect(tx.calls).toEqual([]);
     expect(counters.get('route_malformed_answers')).toBe(1);
@@ -163,7 +172,7 @@ describe('RouteClient', () => {
   it('fails the transaction as no responders when the bus refuses the publish', async () => {
     await bus.close();
     const tx = new RecordingTx(TX);
-    client.ask(tx, PARAMS, undefined);
+    client.ask(tx, PARAMS, undefined, 'default');
     expect(tx.calls).toEqual([]);
     await Promise.resolve();
     expect(tx.calls).toEqual([['no-responders']]);

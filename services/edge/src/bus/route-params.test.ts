@@ -46,7 +46,7 @@ describe('buildRouteParams', () => {
     expect(p.ruri).toBe('sip:bob@203.0.113.20:5060;transport=udp');
     expect(p.ruri_parts).toEqual({ scheme: 'sip', user: 'bob', host: '203.0.113.20', port: 5060, params: { transport: 'udp' } });
     expect(p.ours).toEqual({ ruri: false, from: true });
-    expect(p.to).toEqual({ uri: 'tel:+4930123456', host: '', tag: 'b1' });
+    expect(p.to).toEqual({ uri: 'tel:+4930123456', user: '+4930123456', host: '', tag: 'b1' });
     expect(p.from).toEqual({ uri: 'sip:alice@example.com', user: 'alice', host: 'example.com', tag: 'a1', display: 'Alice' });
     expect(p.source).toEqual({ ip: '198.51.100.7', port: 5062, transport: 'tcp' });
     expect(p.socket).toEqual({ transport: 'tcp', ip: '192.0.2.10', port: 5060, advertise: '192.0.2.10:5060' });

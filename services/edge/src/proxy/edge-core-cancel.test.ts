@@ -95,6 +95,18 @@ describe('CANCEL during ringing', () => {
   });
 });
 
+describe('CANCEL and serial routes', () => {
+  it('tries no further route once the caller cancelled', () => {
+    const h = new ProxyHarness();
+    const fw = relay(h, invite(), { routes: [{ dst_uri: 'sip:203.0.113.20:5060' }, { dst_uri: 'sip:203.0.113.21:5060' }] });
+    h.receive(responseTo(fw.text, 180, 'Ringing'), CALLEE_A);
+    h.receive(cancelOf());
+    h.receive(responseTo(fw.text, 487, 'Request Terminated'), CALLEE_A);
+    expect(h.transports.sent.filter((d) => d.dest.ip === '203.0.113.21')).toEqual([]);
+    expect(h.completed.map((c) => [c.tx.status, c.tx.outcome])).toEqual([[487, 'cancelled']]);
+  });
+});
+
 describe('CANCEL before any provisional (§9.1)', () => {
   it('holds the CANCEL until the branch sends a provisional', () => {
     const h = new ProxyHarness();

@@ -5,7 +5,7 @@
  * body untouched; and the From/To a route changed put back into the responses (rtjson headers).
  */
 import { describe, expect, it } from 'vitest';
-import { CALLEE_A, CALLER, headerLine, headerLines, ProxyHarness, relay, startLine, topBranch } from './proxy-harness.fixture.js';
+import { CALLEE_A, headerLine, headerLines, ProxyHarness, relay, startLine, topBranch } from './proxy-harness.fixture.js';
 import { invite, message, responseTo, SDP } from './sip-peers.fixture.js';
 
 const BRANCH = /^z9hG4bK[0-9a-f]{8}\.[0-9a-z]+\.0$/;

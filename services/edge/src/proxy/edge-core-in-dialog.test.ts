@@ -146,6 +146,19 @@ describe('ACK that matches nothing', () => {
   });
 });
 
+describe('ACK with Max-Forwards: 0', () => {
+  // BUG (edge-core.ts EdgeCore.onRequest): the Max-Forwards check skips ACK (right: an ACK is never
+  // answered) but then forwardInDialogAck relays it, and buildBranchRequest writes
+  // `Max-Forwards: -1`, a value outside the 0-255 grammar (§20.22). §16.3 step 3: a request with
+  // Max-Forwards 0 MUST NOT be forwarded; for an ACK that means dropping it.
+  it.fails('is dropped, not relayed with Max-Forwards: -1', () => {
+    const h = new ProxyHarness();
+    const zero = Buffer.from(ack('sip:bob@203.0.113.20:5060', ['Route: <sip:192.0.2.10;lr>'], 'z9hG4bKmf0').toString('utf8').replace('Max-Forwards: 70', 'Max-Forwards: 0'));
+    h.receive(zero);
+    expect(h.take().map((d) => headerLines(d.text, 'max-forwards'))).toEqual([]);
+  });
+});
+
 describe('ACK for a 2xx that reuses the INVITE branch (RFC 2543 UAs)', () => {
   // BUG (edge-core.ts EdgeCore.forwardAck): an ACK for a 2xx that matches the INVITE server
   // transaction in Accepted (RFC 6026 §7.1; a UA reusing the INVITE's branch, or an RFC 2543 UA) is

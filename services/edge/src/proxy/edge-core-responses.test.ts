@@ -85,6 +85,20 @@ describe('responses to a relayed INVITE', () => {
     expect(h.counter('stray_responses_dropped')).toBe(1);
   });
 
+  it('adds Content-Length to a response from a UDP callee that has none, for a caller on TCP (§18.3)', () => {
+    const h = new ProxyHarness();
+    h.receive(invite(), { transport: 'tcp', ip: CALLER.ip, port: 40000 }, 3);
+    h.take();
+    h.router.answer({ routes: [{ dst_uri: 'sip:203.0.113.20:5060' }] });
+    const fw = h.takeOne();
+    const bare = Buffer.from(responseTo(fw.text, 180, 'Ringing').toString('utf8').replace('Content-Length: 0\r\n', ''));
+    h.receive(bare, CALLEE_A);
+    const up = h.takeOne();
+    expect(up.dest).toEqual({ transport: 'tcp', ip: CALLER.ip, port: 40000 });
+    expect(up.connectionId).toBe(3);
+    expect(up.text.endsWith('CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n')).toBe(true);
+  });
+
   it('reports the completed transaction once, with status, outcome and branches', () => {
     const h = new ProxyHarness();
     h.receive(invite());
@@ -96,7 +110,10 @@ describe('responses to a relayed INVITE', () => {
     const c = h.completed[0];
     expect(c?.method).toBe('INVITE');
     expect(c?.source).toEqual(CALLER);
-    expect(c?.tx).toEqual({
+    const { req, inbound, ...facts } = c?.tx ?? ({} as Partial<NonNullable<typeof c>['tx']>);
+    expect(req?.callId).toBe('f81d4fae@10.0.0.5');
+    expect(inbound?.source).toEqual(CALLER);
+    expect(facts).toEqual({
       txId: h.router.last().tx.txId,
       status: 200,
       reason: 'OK',

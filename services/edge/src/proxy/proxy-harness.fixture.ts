@@ -11,7 +11,7 @@ import { edgeConfigSchema, type EdgeConfig } from '../config/edge-config.js';
 import { deriveTransactionTimers, ManualTimerWheel, TransactionTable } from '../transaction/index.js';
 import type { InboundMessage, Listener, SendResult, TransportAddress, TransportProtocol } from '../transport/transport.js';
 import { EdgeCore, type EdgeCounter } from './edge-core.js';
-import { NextHopResolver } from './next-hop.js';
+import { NextHopResolver, type Resolver } from './next-hop.js';
 import { OurAddresses } from './our-addresses.js';
 import type { CompletedTransaction, RouteAsker, Suspended, TransportSet } from './proxy-context.js';
 
@@ -78,6 +78,8 @@ export interface RouteAsk {
   readonly tx: Suspended;
   readonly params: RouteParams;
   readonly traceHeaders: Record<string, string> | undefined;
+  /** The policy asked (subject sipmesh.route.v1.<policy>). */
+  readonly policy: string;
 }
 
 /** The router side of suspend/continue, driven by the test. */
@@ -85,8 +87,8 @@ export class TestRouter implements RouteAsker {
   readonly asks: RouteAsk[] = [];
   readonly forgotten: string[] = [];
 
-  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined): void {
-    this.asks.push({ tx, params, traceHeaders });
+  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string): void {
+    this.asks.push({ tx, params, traceHeaders, policy });
   }
 
   forget(txId: string): void {
@@ -133,6 +135,8 @@ export interface HarnessOptions {
   /** Dotted config paths, as on the command line (`route.deadlineMs`, `sip.unmatchedCancel`). */
   config?: Record<string, unknown>;
   listeners?: readonly Listener[];
+  /** Next-hop resolution; default the real resolver (synchronous for IP literals). */
+  resolver?: Resolver;
 }
 
 export interface CompletedRecord {
@@ -173,7 +177,7 @@ export class ProxyHarness {
       timers: profiles.value,
       table: this.table,
       ours: new OurAddresses(this.listeners, this.config.domains),
-      resolver: new NextHopResolver(new Set(this.listeners.map((l) => l.transport))),
+      resolver: options.resolver ?? new NextHopResolver(new Set(this.listeners.map((l) => l.transport))),
       transports: this.transports,
       router: this.router,
       counters: { inc: (name: EdgeCounter, by = 1) => this.counterValues.set(name, (this.counterValues.get(name) ?? 0) + by) },
