@@ -169,7 +169,7 @@ export interface OnFailure {
   codes?: CodePattern[];
   reply?: Reply;
   /**
-   * Upper bound on re-asks (action ask)
+   * Most route requests for the transaction, the first included (lowers the edge's route.maxAttempts)
    */
   max_attempts?: number;
 }

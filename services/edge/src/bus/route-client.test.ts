@@ -15,7 +15,7 @@ const TX = 'edge1.7.123456';
 /** A suspended transaction that records what it is told. */
 class RecordingTx implements Suspended {
   readonly calls: unknown[][] = [];
-  constructor(readonly txId: string) {}
+  constructor(readonly askId: string) {}
   onAnswer(answer: RouteAnswer): void {
     this.calls.push(['answer', answer]);
   }

@@ -47,8 +47,8 @@ export class RouteClient implements RouteAsker {
   }
 
   ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string): void {
-    const request: RouteRequest = { jsonrpc: '2.0', id: tx.txId, method: 'route', params };
-    this.waiting.set(tx.txId, tx);
+    const request: RouteRequest = { jsonrpc: '2.0', id: tx.askId, method: 'route', params };
+    this.waiting.set(tx.askId, tx);
     let subject = this.policySubjects.get(policy);
     if (subject === undefined) {
       subject = subjects.route(policy);
@@ -56,19 +56,19 @@ export class RouteClient implements RouteAsker {
     }
     try {
       this.bus.publish(subject, this.encoder.encode(JSON.stringify(request)), {
-        reply: subjects.continueFor(tx.txId),
+        reply: subjects.continueFor(tx.askId),
         ...(traceHeaders ? { headers: traceHeaders } : {}),
       });
     } catch (e) {
       // closed bus or full reconnect buffer: the router is unreachable right now
       this.counters.inc('route_publish_failures');
-      this.log('route_publish_failed', { txId: tx.txId, error: (e as Error).message });
+      this.log('route_publish_failed', { askId: tx.askId, error: (e as Error).message });
       queueMicrotask(() => tx.onNoResponders());
     }
   }
 
-  forget(txId: string): void {
-    this.waiting.delete(txId);
+  forget(askId: string): void {
+    this.waiting.delete(askId);
   }
 
   private onContinue(msg: BusMessage): void {

@@ -54,10 +54,13 @@ export function buildBranchRequest(input: BranchRequestInput): BranchRequest {
   else edits.prependHeader(`Max-Forwards: ${String(input.maxForwardsDefault)}`);
 
   if (input.recordRoute) for (const line of recordRouteLines(input.inbound, input.listener)) edits.prependHeader(line);
-  for (const uri of input.path) edits.prependHeader(`Route: <${uri}>`);
+  // §16.6 step 7: a strict next hop leaves the Route set and becomes the Request-URI.
+  const strictFromPath = input.strict !== undefined && input.path.length > 0;
+  for (const uri of strictFromPath ? input.path.slice(1) : input.path) edits.prependHeader(`Route: <${uri}>`);
   edits.prependHeader(`Via: ${ourVia(input.listener, input.branchId)}`);
 
-  applyRouteEdits(req, input.routeSet, edits);
+  const strictFromRoute = input.strict !== undefined && !strictFromPath;
+  applyRouteEdits(req, strictFromRoute ? { ...input.routeSet, popped: input.routeSet.popped + 1 } : input.routeSet, edits);
   if (input.strict) {
     edits.setRequestUri(input.strict.requestUri);
     edits.appendHeader(`Route: ${input.strict.appendRoute}`);

@@ -142,7 +142,8 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
         if (this.method === 'INVITE') this.stopFr();
       }
       if (this.cancelState === 'pending') this.sendCancel();
-      if (status > 100) this.owner.onBranchProvisional(this, status, res);
+      // A branch already ended locally (fr_timer) says nothing more upstream.
+      if (status > 100 && this.state !== 'completed') this.owner.onBranchProvisional(this, status, res);
       return;
     }
     if (status < 300) {
@@ -159,8 +160,10 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
   onTimeout(tx: ClientTransaction, timer: ClientTimeout): void {
     if (tx !== this.tx) return;
     if (timer === 'C' && this.state === 'proceeding') {
-      // §16.8: Timer C after a provisional → CANCEL; the 487 that follows completes the branch.
+      // §16.8: Timer C after a provisional → CANCEL. Kamailio fr_inv_timer: the branch ends now
+      // as a local 408 (failover, final answer); the 487 that follows is ACKed and ignored.
       this.sendCancel();
+      this.failLocally(408, 'Request Timeout', 'branch_timeouts');
       return;
     }
     this.failLocally(408, 'Request Timeout', 'branch_timeouts');
@@ -184,7 +187,9 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
     if (this.state === 'completed') return;
     if (this.state === 'proceeding' && this.method === 'INVITE') return;
     // Kamailio fr_timer: no (final) response in time. An INVITE without a provisional cannot be
-    // CANCELled (§9.1); its transaction keeps retransmitting until Timer B, which we ignore.
+    // CANCELled (§9.1); its transaction keeps retransmitting until Timer B, and a provisional that
+    // still comes is CANCELled at once (Kamailio cancel_b_method=1).
+    if (this.method === 'INVITE') this.cancelState = 'pending';
     this.failLocally(408, 'Request Timeout', 'branch_timeouts');
   }
 

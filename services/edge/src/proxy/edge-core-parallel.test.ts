@@ -116,11 +116,7 @@ describe('parallel forking', () => {
     expect(headerLines(text, 'content-length')).toEqual(['Content-Length: 0']);
   });
 
-  // BUG (response-selection.ts bestResponseIndex): within the 4xx class the earliest response wins,
-  // so a 404 that came first hides a 407 and the caller never gets the challenge. RFC 3261 §16.7
-  // step 6: a proxy SHOULD prefer 401, 407, 415, 420 and 484 when the 4xx class is chosen (Kamailio
-  // t_pick_branch does), so the UAC can resubmit.
-  it.fails('prefers a 407 to an earlier 404 (§16.7 step 6)', () => {
+  it('prefers a 407 to an earlier 404 (§16.7 step 6)', () => {
     const h = new ProxyHarness();
     const { a, b } = fork(h);
     h.receive(responseTo(a.text, 404, 'Not Found', { toTag: 'ta' }), CALLEE_A);

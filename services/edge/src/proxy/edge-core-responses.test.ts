@@ -114,7 +114,7 @@ describe('responses to a relayed INVITE', () => {
     expect(req?.callId).toBe('f81d4fae@10.0.0.5');
     expect(inbound?.source).toEqual(CALLER);
     expect(facts).toEqual({
-      txId: h.router.last().tx.txId,
+      txId: h.router.last().tx.askId,
       status: 200,
       reason: 'OK',
       outcome: 'relayed',

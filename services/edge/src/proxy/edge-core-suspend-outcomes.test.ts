@@ -39,7 +39,7 @@ describe('route deadline', () => {
     const sent = h.takeOne();
     expect(sent.dest).toEqual(CALLER);
     expect(localFinal(sent.text)).toEqual(['SIP/2.0 503 Service Unavailable', ...COMMON, 'Retry-After: 5', 'Content-Length: 0']);
-    expect(h.router.forgotten).toEqual([h.router.last().tx.txId]);
+    expect(h.router.forgotten).toEqual([h.router.last().tx.askId]);
     expect(h.counter('route_deadline')).toBe(1);
     expect(h.completed.map((c) => [c.tx.status, c.tx.outcome])).toEqual([[503, 'router_timeout']]);
   });
@@ -93,7 +93,7 @@ describe('router failures', () => {
     h.router.last().tx.onNoResponders();
     const final = h.takeOne().text;
     expect(localFinal(final)).toEqual(['SIP/2.0 503 Service Unavailable', ...COMMON, 'Retry-After: 5', 'Content-Length: 0']);
-    expect(h.router.forgotten).toEqual([h.router.last().tx.txId]);
+    expect(h.router.forgotten).toEqual([h.router.last().tx.askId]);
     expect(h.completed.map((c) => c.tx.outcome)).toEqual(['no_responders']);
     // The deadline was cancelled: only Timer G retransmissions of the same 503 follow.
     h.advance(5000);
@@ -174,7 +174,7 @@ describe('CANCEL while suspended', () => {
       'Content-Length: 0',
     ]);
     expect(localFinal(terminated?.text ?? '')).toEqual(['SIP/2.0 487 Request Terminated', ...COMMON, 'Content-Length: 0']);
-    expect(h.router.forgotten).toEqual([h.router.last().tx.txId]);
+    expect(h.router.forgotten).toEqual([h.router.last().tx.askId]);
     expect(h.counter('route_cancelled_while_suspended')).toBe(1);
     h.router.answer({ routes: [{ dst_uri: 'sip:203.0.113.20' }] });
     expect(h.take()).toHaveLength(0);

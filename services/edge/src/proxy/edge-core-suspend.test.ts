@@ -40,11 +40,11 @@ describe('INVITE received', () => {
     h.receive(invite());
     expect(h.router.asks).toHaveLength(1);
     const ask = h.router.last();
-    expect(ask.tx.txId).toMatch(/^edge1\.1\.\d+$/);
+    expect(ask.tx.askId).toMatch(/^edge1\.1\.\d+$/);
     expect(ask.params).toEqual({
       version: '1.0',
       edge: 'edge1',
-      tx: ask.tx.txId,
+      tx: ask.tx.askId,
       method: 'INVITE',
       ruri: 'sip:bob@example.com',
       ruri_parts: { scheme: 'sip', user: 'bob', host: 'example.com' },
@@ -117,8 +117,8 @@ describe('INVITE received', () => {
     h.receive(invite({ branch: 'z9hG4bKa', callId: 'c1' }));
     h.receive(invite({ branch: 'z9hG4bKb', callId: 'c2' }));
     const [a, b] = h.router.asks;
-    expect(a?.tx.txId).toMatch(/^edge1\.1\./);
-    expect(b?.tx.txId).toMatch(/^edge1\.2\./);
-    expect(b?.params.tx).toBe(b?.tx.txId);
+    expect(a?.tx.askId).toMatch(/^edge1\.1\./);
+    expect(b?.tx.askId).toMatch(/^edge1\.2\./);
+    expect(b?.params.tx).toBe(b?.tx.askId);
   });
 });

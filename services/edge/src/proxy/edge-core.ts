@@ -33,7 +33,7 @@ import { ProxyTransaction } from './proxy-transaction.js';
 import { chooseNextHop, processRoutes, type RouteSet } from './route-set.js';
 import { requestServerKey } from './server-key.js';
 import { TransactionTrace } from './transaction-trace.js';
-import { defaultPortFor, fixTopVia, isLoop, loopHash, responseAddress } from './via-handling.js';
+import { defaultPortFor, fixTopVia, fnv1aHex, isLoop, loopHash, responseAddress } from './via-handling.js';
 
 export type EdgeCounter =
   | ProxyCounter
@@ -116,6 +116,10 @@ export class EdgeCore implements ProxyContext {
   newTag(): string {
     this.tagCounter = (this.tagCounter + 1) >>> 0;
     return `${this.instanceTag}${this.tagCounter.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  }
+
+  nextAskId(txId: string): string {
+    return `${txId.slice(0, txId.lastIndexOf('.'))}.${String((Math.random() * 0x7fffffff) | 0)}`;
   }
 
   log(level: 'debug' | 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void {
@@ -213,9 +217,15 @@ export class EdgeCore implements ProxyContext {
   private onAck(req: SipRequest, inb: InboundMessage): void {
     const tx = this.table.findServer(requestServerKey(req));
     if (tx instanceof InviteServerTransaction) {
-      // ACK for a non-2xx (absorbed, §17.2.1) or, in Accepted, handed to us (RFC 6026 §7.1).
-      this.counters.inc('acks_absorbed');
       tx.receiveAck(req.raw);
+      // RFC 6026 §7.1: an ACK matching an INVITE answered with a 2xx is that 2xx's ACK, end to
+      // end: forwarded here with its real source (received/rport), not absorbed.
+      const status = tx.lastResponseStatus;
+      if (status >= 200 && status < 300) {
+        this.forwardInDialogAck(req, inb);
+        return;
+      }
+      this.counters.inc('acks_absorbed');
       return;
     }
     this.forwardInDialogAck(req, inb);
@@ -224,23 +234,14 @@ export class EdgeCore implements ProxyContext {
   /** An ACK for a 2xx is its own transaction and goes end to end along Route (§13.2.2.4, §16.6). */
   private forwardInDialogAck(req: SipRequest, inb: InboundMessage): void {
     const set = processRoutes(req, this.ours);
-    if (req.to.tag === undefined || !set.hadOurRoute) {
-      // Kamailio default script: an ACK matching nothing is dropped silently.
+    if (req.to.tag === undefined || !set.hadOurRoute || req.maxForwards === 0) {
+      // Kamailio default script: an ACK matching nothing is dropped silently. §16.3 step 3: an
+      // ACK with Max-Forwards 0 cannot be answered and must not be forwarded.
       this.counters.inc('acks_dropped');
       return;
     }
     this.counters.inc('acks_forwarded');
     this.forwardStateless(req, inb, set);
-  }
-
-  forwardAck(payload: Buffer): void {
-    const r = parseMessage(payload);
-    if (r.ok && r.message.kind === 'request') {
-      // The inbound facts are not needed for a stateless forward beyond its listener; use any.
-      const listener = this.transports.listenerFor('udp') ?? this.transports.listenerFor('tcp');
-      if (!listener) return;
-      this.forwardInDialogAck(r.message, { data: payload, source: { transport: listener.transport, ip: listener.ip, port: listener.port }, listener, connectionId: undefined });
-    }
   }
 
   private forwardStateless(req: SipRequest, inb: InboundMessage, set: RouteSet): void {
@@ -252,7 +253,7 @@ export class EdgeCore implements ProxyContext {
       if (!listener) return;
       const via = req.topVia;
       // §16.11: a stateless branch must be the same for retransmissions of the request.
-      const branchId = `z9hG4bK${loopHash(req)}.sl${(via.branch ?? '').length.toString(36)}`;
+      const branchId = `z9hG4bK${loopHash(req)}.sl${fnv1aHex(via.branch ?? via.raw)}`;
       const built = buildBranchRequest({
         req,
         routeSet: set,
@@ -329,13 +330,14 @@ export class EdgeCore implements ProxyContext {
   }
 
   private onInitial(req: SipRequest, inb: InboundMessage, key: string): void {
-    const hash = loopHash(req);
+    const set = processRoutes(req, this.ours);
+    const hash = loopHash(req, set.remaining);
     if (isLoop(req, hash, this.ours)) {
       this.counters.inc('loops_detected');
       this.replyStateless(req, inb, 482, 'Loop Detected');
       return;
     }
-    this.startTransaction(req, inb, key, processRoutes(req, this.ours), false, hash);
+    this.startTransaction(req, inb, key, set, false, hash);
   }
 
   private startTransaction(req: SipRequest, inb: InboundMessage, key: string, set: RouteSet, inDialog: boolean, hash = loopHash(req)): void {

@@ -13,7 +13,12 @@ import type { Resolver } from './next-hop.js';
 
 /** A transaction waiting for a route answer (Kamailio t_suspend). */
 export interface Suspended {
-  readonly txId: string;
+  /**
+   * Id of the route request waiting now: `<edge>.<index>.<label>`. Each request of a transaction
+   * (re-ask, fallback) gets a new label, so an answer to an earlier one cannot be taken for the
+   * current one.
+   */
+  readonly askId: string;
   onAnswer(answer: RouteAnswer): void;
   onRouterError(code: number, message: string, reply: { code: number; reason: string } | undefined): void;
   onInvalidAnswer(errors: readonly string[]): void;
@@ -24,7 +29,7 @@ export interface RouteAsker {
   /** Publishes a route request to `policy`; the answer comes back through `Suspended`. */
   ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string): void;
   /** The transaction stopped waiting (deadline, CANCEL): a late answer is dropped and counted. */
-  forget(txId: string): void;
+  forget(askId: string): void;
 }
 
 export type TransactionOutcome =
@@ -94,10 +99,10 @@ export interface ProxyContext {
   now(): number;
   /** A fresh To tag for responses this edge makes itself (RFC 3261 §8.2.6.2). */
   newTag(): string;
+  /** The id of a further route request of transaction `txId` (same index, new label). */
+  nextAskId(txId: string): string;
   onCompleted(tx: CompletedTransaction): void;
   /** The transaction and all its branches are gone. */
   onReleased(txId: string): void;
-  /** An ACK for a 2xx matched an INVITE server transaction (RFC 6026 §7.1): forward it like any in-dialog ACK. */
-  forwardAck(payload: Buffer): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void;
 }

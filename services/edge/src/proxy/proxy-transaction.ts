@@ -57,7 +57,10 @@ export interface ProxyTransactionInit {
 const NO_HEADERS: readonly string[] = [];
 
 export class ProxyTransaction implements ServerTransactionUser, TransactionSender, TimerTarget<'deadline'>, Suspended, BranchOwner {
+  /** The transaction's id (events, logs): the id of its first route request. */
   readonly txId: string;
+  /** The id of the route request waiting now (see Suspended.askId). */
+  askId: string;
   readonly req: SipRequest;
   readonly server: ServerTransaction;
   state: ProxyState = 'suspended';
@@ -87,6 +90,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
   ) {
     this.init = init;
     this.txId = init.txId;
+    this.askId = init.txId;
     this.req = init.req;
     this.startedAt = ctx.now();
     this.failover = ctx.failoverDefault;
@@ -115,15 +119,18 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
 
   private ask(failure: { status: number; reason: string; branches: BranchOutcome[] } | undefined, policy = this.ctx.config.route.policy): void {
     const ctx = this.ctx;
-    if (this.attempts >= ctx.config.route.maxAttempts) {
+    // The answer's on_failure.max_attempts can only lower the edge-wide limit.
+    const policyLimit = this.answer?.on_failure?.max_attempts ?? Infinity;
+    if (this.attempts >= Math.min(ctx.config.route.maxAttempts, policyLimit)) {
       this.finishWithBest('no_more_routes');
       return;
     }
     this.attempts++;
     this.state = 'suspended';
+    if (this.attempts > 1) this.askId = ctx.nextAskId(this.txId);
     const params = buildRouteParams({
       edgeId: ctx.config.id,
-      txId: this.txId,
+      txId: this.askId,
       req: this.req,
       requestUri: this.init.routeSet.requestUri,
       inbound: this.init.inbound,
@@ -146,7 +153,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     this.init.trace?.endRouteRequest(outcome);
     if (this.deadline !== undefined) this.ctx.wheel.cancel(this.deadline);
     this.deadline = undefined;
-    this.ctx.router.forget(this.txId);
+    this.ctx.router.forget(this.askId);
     return true;
   }
 
@@ -216,6 +223,11 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     this.failover = f?.codes ? new CodeSet(f.codes) : this.ctx.failoverDefault;
     this.failureAction = f?.action ?? 'next';
     this.failureReply = f?.reply ? { code: f.reply.code, reason: f.reply.reason } : undefined;
+    if (this.routes.length === 0) {
+      // An empty route set is valid by the schema and means "nowhere to go": answer, never wait.
+      this.finishWithBest('no_more_routes');
+      return;
+    }
     if (this.serial) this.startNext();
     else while (this.nextRoute < this.routes.length) this.startNext();
   }
@@ -226,8 +238,9 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     if (!route) return false;
     const index = this.branchCounter++;
     const requestUri = route.uri ?? this.init.routeSet.requestUri;
-    const path = route.path ? route.path.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
-    const routeUris = [...path.map(stripAngles), ...this.init.routeSet.remaining.map((r) => r.uri)];
+    // rtjson `path` is a Path header value (RFC 3327): `<uri>` entries, angles optional here.
+    const path = route.path ? route.path.split(',').map((s) => stripAngles(s.trim())).filter((s) => s !== '') : [];
+    const routeUris = [...path, ...this.init.routeSet.remaining.map((r) => r.uri)];
     const choice = chooseNextHop(requestUri, routeUris, route.dst_uri);
     if (!choice) {
       this.ctx.log('warn', 'route_unusable', { txId: this.txId, route });
@@ -532,8 +545,8 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     this.ctx.log('warn', 'response_send_failed', { txId: this.txId, callId: this.req.callId });
   }
 
-  onAckFor2xx(_tx: InviteServerTransaction, payload: Buffer): void {
-    this.ctx.forwardAck(payload);
+  onAckFor2xx(_tx: InviteServerTransaction, _payload: Buffer): void {
+    // The edge core forwards the ACK of a 2xx itself, with its inbound facts (RFC 6026 §7.1).
   }
 
   private serverGone = false;

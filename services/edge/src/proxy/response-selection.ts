@@ -29,6 +29,12 @@ export function bestResponseIndex(candidates: readonly Candidate[]): number | un
   return best;
 }
 
+/**
+ * §16.7 step 6: within 4xx, responses that let the UAC resubmit the request are preferred
+ * (Kamailio t_pick_branch ranks them first too).
+ */
+const RESUBMITTABLE_4XX: ReadonlySet<number> = new Set([401, 407, 415, 420, 484]);
+
 function better(c: Candidate, b: Candidate): boolean {
   const cSix = c.status >= 600;
   const bSix = b.status >= 600;
@@ -36,5 +42,9 @@ function better(c: Candidate, b: Candidate): boolean {
   const cClass = Math.floor(c.status / 100);
   const bClass = Math.floor(b.status / 100);
   if (cClass !== bClass) return cClass < bClass;
+  if (cClass === 4) {
+    const cResubmit = RESUBMITTABLE_4XX.has(c.status);
+    if (cResubmit !== RESUBMITTABLE_4XX.has(b.status)) return cResubmit;
+  }
   return c.received && !b.received;
 }

@@ -52,16 +52,27 @@ export function responseAddress(via: Via, sourceIp: string, sourcePort: number, 
  * here), as 8 hex digits. The same request looping back yields the same hash; a spiral (new R-URI)
  * does not.
  */
-export function loopHash(req: SipRequest): string {
+export function loopHash(req: SipRequest, routes?: readonly { uri: string }[]): string {
   let h = 0x811c9dc5;
   h = fnv(h, req.requestUri);
   h = fnv(h, req.from.tag ?? '');
   h = fnv(h, req.to.tag ?? '');
   h = fnv(h, req.callId);
   h = fnv(h, String(req.cseq.seq));
-  const route = req.header('route');
-  if (route !== undefined) h = fnv(h, route);
+  // §16.6 step 8: what affects routing is the Route set left after our own entries are popped
+  // (given by the caller); our own entry is gone when a looping request comes back.
+  if (routes) {
+    for (const r of routes) h = fnv(h, r.uri);
+  } else {
+    const route = req.header('route');
+    if (route !== undefined) h = fnv(h, route);
+  }
   return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** FNV-1a of `s` as 8 hex digits (stateless branch ids, RFC 3261 §16.11). */
+export function fnv1aHex(s: string): string {
+  return (fnv(0x811c9dc5, s) >>> 0).toString(16).padStart(8, '0');
 }
 
 function fnv(h: number, s: string): number {
