@@ -13,7 +13,7 @@ const run = spawnSync('npx', args, { stdio: 'inherit', env: process.env });
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-let suitesFailed = 0;
+let suitesFailed;
 try {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed = r.numPassedTests ?? 0;
