@@ -257,6 +257,33 @@ function summarize(r: Omit<SippResult, 'summary'>): string {
   return parts.join('; ');
 }
 
+const START_ATTEMPTS = 3;
+
+/**
+ * How a fresh SIPp start went: its SIP socket got bound ('started'), or it exited at once with
+ * 254, SIPp's "could not bind a socket" ('port-clash'). A TCP UAC binds nothing to wait for: it
+ * gets half a second to fail.
+ */
+async function startOutcome(child: TrackedChild, options: SippOptions): Promise<'started' | 'port-clash' | 'exited'> {
+  const aborter = new AbortController();
+  const exited = child.exited.then((exit) => {
+    aborter.abort();
+    return exit.code === 254 ? ('port-clash' as const) : ('exited' as const);
+  });
+  const tcp = options.transport === 't1' || options.transport === 'tn';
+  const bound =
+    tcp && options.role === 'uac'
+      ? new Promise<'started'>((resolve) => setTimeout(() => resolve('started'), 500))
+      : (tcp ? waitForTcpPort : waitForUdpPort)(options.localPort, { pid: child.pid ?? 0, timeoutMs: READY_TIMEOUT_MS, signal: aborter.signal }).then(
+          () => 'started' as const,
+          // Not bound in time, or aborted because SIPp exited: `exited` (if it did) decides below.
+          () => 'started' as const,
+        );
+  const first = await Promise.race([exited, bound]);
+  aborter.abort();
+  return first;
+}
+
 /** Starts SIPp; see the module comment. Throws only on invalid options. */
 export function runSipp(options: SippOptions): SippHandle {
   if (options.role === 'uac' && options.remote === undefined) {
@@ -266,20 +293,33 @@ export function runSipp(options: SippOptions): SippHandle {
   let tracked: TrackedChild | undefined;
   let killedByWatchdog = false;
 
+  // SIPp's control (-cp) and media (-mp) ports come from the shared test range. On a busy machine
+  // another process can take one between our check and SIPp's bind; SIPp then exits with 254 at
+  // once. Such a start is retried with fresh ports (the SIP port itself is the caller's and is
+  // never changed).
   const started = (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sipmesh-sipp-'));
-    const controlPort = options.controlPort ?? (await freeUdpPort());
-    const mediaPort = options.mediaPort ?? (await freeUdpPort({ alsoFree: [2] }));
-    const args = sippArgs(options, dir, controlPort, mediaPort);
-    const stdout = await open(join(dir, 'stdout.log'), 'w');
-    const stderr = await open(join(dir, 'stderr.log'), 'w');
-    try {
-      tracked = spawnTracked(name, SIPP_BINARY, args, { cwd: dir, stdio: ['ignore', stdout.fd, stderr.fd] });
-    } finally {
-      await stdout.close();
-      await stderr.close();
+    for (let attempt = 1; ; attempt++) {
+      const dir = await mkdtemp(join(tmpdir(), 'sipmesh-sipp-'));
+      const controlPort = options.controlPort ?? (await freeUdpPort());
+      const mediaPort = options.mediaPort ?? (await freeUdpPort({ alsoFree: [2] }));
+      const args = sippArgs(options, dir, controlPort, mediaPort);
+      const stdout = await open(join(dir, 'stdout.log'), 'w');
+      const stderr = await open(join(dir, 'stderr.log'), 'w');
+      let child: TrackedChild;
+      try {
+        child = spawnTracked(name, SIPP_BINARY, args, { cwd: dir, stdio: ['ignore', stdout.fd, stderr.fd] });
+      } finally {
+        await stdout.close();
+        await stderr.close();
+      }
+      tracked = child;
+      if (attempt >= START_ATTEMPTS || options.controlPort !== undefined || options.mediaPort !== undefined) return { dir, args, child };
+      const early = await startOutcome(child, options);
+      if (early !== 'port-clash') return { dir, args, child };
+      const message = await readFile(join(dir, 'stderr.log'), 'utf8').catch(() => '');
+      if (!/control socket|RTP socket|media/i.test(message)) return { dir, args, child };
+      await rm(dir, { recursive: true, force: true });
     }
-    return { dir, args, child: tracked };
   })();
 
   const ready = (async () => {
