@@ -15,6 +15,20 @@ export const listenerSchema = {
   required: ['transport', 'ip', 'port'],
 } as const;
 
+function replyTemplateSchema(description: string) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      code: { type: 'integer', minimum: 400, maximum: 699, default: 503, description: 'Status code' },
+      reason: { type: 'string', default: 'Service Unavailable', description: 'Reason phrase' },
+      retryAfterS: { type: 'integer', minimum: 0, default: 5, 'x-unit': 's', description: 'Retry-After of the reply; 0 omits the header' },
+    },
+    description,
+  } as const;
+}
+
 const codePattern = { oneOf: [{ type: 'integer', minimum: 300, maximum: 699 }, { type: 'string', pattern: '^[3-6](xx|[0-9]{2})$' }] } as const;
 
 export const edgeConfigSchema = {
@@ -83,28 +97,8 @@ export const edgeConfigSchema = {
           default: '',
           description: 'Policy asked once more when the first one misses its deadline or has no responders (empty: answer with deadlineReply/unavailableReply at once)',
         },
-        deadlineReply: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            code: { type: 'integer', minimum: 400, maximum: 699, default: 503, description: 'Status code' },
-            reason: { type: 'string', default: 'Service Unavailable', description: 'Reason phrase' },
-            retryAfterS: { type: 'integer', minimum: 0, default: 5, 'x-unit': 's', description: 'Retry-After of the reply; 0 omits the header' },
-          },
-          description: 'Reply when the route deadline passes',
-        },
-        unavailableReply: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            code: { type: 'integer', minimum: 400, maximum: 699, default: 503, description: 'Status code' },
-            reason: { type: 'string', default: 'Service Unavailable', description: 'Reason phrase' },
-            retryAfterS: { type: 'integer', minimum: 0, default: 5, 'x-unit': 's', description: 'Retry-After of the reply; 0 omits the header' },
-          },
-          description: 'Reply when no router is listening (no responders) or the bus is down',
-        },
+        deadlineReply: replyTemplateSchema('Reply when the route deadline passes'),
+        unavailableReply: replyTemplateSchema('Reply when no router is listening (no responders) or the bus is down'),
         failoverCodes: { type: 'array', items: codePattern, default: [408, 480, '5xx'], description: 'Default codes that make a serial route set try its next route (never 486/600/603 unless listed)' },
         maxAttempts: { type: 'integer', minimum: 1, maximum: 16, default: 4, description: 'Most route requests for one transaction (on_failure: ask)' },
       },
