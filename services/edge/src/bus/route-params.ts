@@ -26,8 +26,8 @@ export interface RouteParamsInput {
 export function buildRouteParams(input: RouteParamsInput): RouteParams {
   const { req, inbound } = input;
   const ruri = input.requestUri === req.requestUri ? req.uri : parseUri(input.requestUri);
-  const from = partyOf(req.from);
-  const to = partyOf(req.to);
+  const from = partyOf(req.from, req.fromUri);
+  const to = partyOf(req.to, req.toUri);
   const params: RouteParams = {
     version: CONTRACT_VERSION,
     edge: input.edgeId,
@@ -67,8 +67,7 @@ function uriParts(uri: SipUri | undefined): UriParts {
 }
 
 /** A From/To header as contract facts. */
-export function partyOf(addr: NameAddr): Party {
-  const uri = parseUri(addr.uri);
+export function partyOf(addr: NameAddr, uri: SipUri | undefined): Party {
   const p: Party = { uri: addr.uri, host: uri?.host ?? '' };
   if (uri?.user !== undefined) p.user = uri.user;
   if (addr.tag !== undefined) p.tag = addr.tag;

@@ -17,7 +17,7 @@
 import { isToken, parseDigits } from './basic-rules.js';
 import { HeaderName } from './header-names.js';
 import type { SipRequest } from './sip-message.js';
-import { parseUri, uriScheme } from './sip-uri.js';
+import { uriScheme } from './sip-uri.js';
 
 export const SanityCheck = {
   ruriVersion: 'ruri-version',
@@ -176,8 +176,8 @@ function checkProxyRequire(req: SipRequest, supported: readonly string[]): Sanit
 
 function checkUris(req: SipRequest): SanityFailure | undefined {
   if (req.uri === undefined) return failure(SanityCheck.parseUris, 400, 'Bad Request URI');
-  if (req.from.uri === '' || parseUri(req.from.uri) === undefined) return failure(SanityCheck.parseUris, 400, 'Invalid From Header');
-  if (req.to.uri === '' || parseUri(req.to.uri) === undefined) return failure(SanityCheck.parseUris, 400, 'Invalid To Header');
+  if (req.fromUri === undefined) return failure(SanityCheck.parseUris, 400, 'Invalid From Header');
+  if (req.toUri === undefined) return failure(SanityCheck.parseUris, 400, 'Invalid To Header');
   return undefined;
 }
 

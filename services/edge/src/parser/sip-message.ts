@@ -95,6 +95,8 @@ export abstract class SipMessageBase {
   private recordRoutesCache: NameAddr[] | undefined = undefined;
   private contactsCache: NameAddr[] | undefined = undefined;
   private contactStarCache = false;
+  private fromUriCache: SipUri | undefined | null = null;
+  private toUriCache: SipUri | undefined | null = null;
 
   protected constructor(init: MessageInit) {
     this.raw = init.raw;
@@ -203,6 +205,18 @@ export abstract class SipMessageBase {
       this.contactsCache = out;
     }
     return this.contactsCache;
+  }
+
+  /** The From URI parsed on first access; undefined when absent or not a valid URI. */
+  get fromUri(): SipUri | undefined {
+    if (this.fromUriCache === null) this.fromUriCache = this.from.uri === '' ? undefined : parseUri(this.from.uri);
+    return this.fromUriCache;
+  }
+
+  /** The To URI parsed on first access; undefined when absent or not a valid URI. */
+  get toUri(): SipUri | undefined {
+    if (this.toUriCache === null) this.toUriCache = this.to.uri === '' ? undefined : parseUri(this.to.uri);
+    return this.toUriCache;
   }
 
   /** A Contact value is the lone `*` (RFC 3261 §10.2.2, §20.10). */
