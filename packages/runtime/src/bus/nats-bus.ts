@@ -165,8 +165,34 @@ export class NatsBus implements Bus {
       }
       return;
     }
-    this.send(subject, data, reply, headers);
+    // Publishes made while handling one event-loop turn's I/O (each UDP datagram is its own
+    // callback) are handed to the client together after that turn, so they leave in one socket
+    // write instead of one write(2) per message.
+    this.outgoing.push({ subject, data, reply, headers });
+    if (!this.outgoingScheduled) {
+      this.outgoingScheduled = true;
+      setImmediate(this.sendOutgoing);
+    }
   }
+
+  private readonly outgoing: { subject: string; data: Uint8Array; reply: string | undefined; headers: MsgHdrs | undefined }[] = [];
+  private outgoingScheduled = false;
+
+  private readonly sendOutgoing = (): void => {
+    this.outgoingScheduled = false;
+    const batch = this.outgoing.splice(0, this.outgoing.length);
+    for (const m of batch) {
+      if (this.statusValue === BusStatus.reconnecting || this.buffer.size > 0) {
+        this.buffer.push(m);
+        continue;
+      }
+      try {
+        this.send(m.subject, m.data, m.reply, m.headers);
+      } catch (error) {
+        this.handlerErrorListener?.(error, m.subject);
+      }
+    }
+  };
 
   subscribe(subject: string, handler: BusHandler, opts?: SubscribeOptions): BusSubscription {
     if (this.statusValue === BusStatus.closed) throw new BusError(BusErrorCode.closed, 'bus closed', { subject });
@@ -270,6 +296,7 @@ export class NatsBus implements Bus {
   }
 
   async flush(): Promise<void> {
+    this.sendOutgoing();
     if (this.statusValue === BusStatus.closed) throw new BusError(BusErrorCode.closed, 'bus closed');
     try {
       await this.nc.flush();
@@ -287,6 +314,7 @@ export class NatsBus implements Bus {
     this.live.clear();
     // Handlers still running may publish replies or make requests of their own.
     await this.runner.idle();
+    this.sendOutgoing();
     try {
       await this.nc.drain();
     } catch (error) {
@@ -296,6 +324,7 @@ export class NatsBus implements Bus {
 
   async close(): Promise<void> {
     if (this.statusValue === BusStatus.closed) return;
+    this.sendOutgoing();
     await this.nc.close();
     this.onClosed();
   }

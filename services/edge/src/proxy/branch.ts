@@ -33,6 +33,8 @@ export interface BranchOwner {
 
 export type BranchState = 'trying' | 'proceeding' | 'completed';
 
+const EMPTY = Buffer.alloc(0);
+
 export interface BranchInit {
   index: number;
   route: Route;
@@ -61,7 +63,7 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
   /** The relay span when tracing is on. */
   span: Span | undefined;
   private readonly method: string;
-  private readonly request: Buffer;
+  private request: Buffer;
   private parsedRequest: SipRequest | undefined;
   private tx: ClientTransaction | undefined;
   private cancelTx: ClientTransaction | undefined;
@@ -69,11 +71,14 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
   private cancelState: 'none' | 'pending' | 'sent' = 'none';
   private live = 0;
 
+  private owner: BranchOwner;
+
   constructor(
     private readonly ctx: ProxyContext,
-    private readonly owner: BranchOwner,
+    owner: BranchOwner,
     init: BranchInit,
   ) {
+    this.owner = owner;
     this.index = init.index;
     this.route = init.route;
     this.requestUri = init.requestUri;
@@ -153,6 +158,9 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
       return;
     }
     if (this.state === 'completed') return;
+    // The transaction ACKs a non-2xx after telling us (§17.1.1.3); build that ACK now, while the
+    // forwarded request is still held (telling the owner may settle the transaction).
+    if (this.method === 'INVITE') this.ack = this.buildAck(payload);
     this.complete(status, res.reason, res);
     this.owner.onBranchFailed(this, status, res.reason, res);
   }
@@ -198,6 +206,28 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
     if (this.state === 'completed' || this.method !== 'INVITE' || this.cancelState !== 'none') return;
     if (this.state === 'proceeding') this.sendCancel();
     else this.cancelState = 'pending';
+  }
+
+  /**
+   * The proxy transaction has settled: drop the buffers it no longer needs and send any further
+   * 2xx (a retransmission, RFC 6026 §7.2) straight to `forward2xx`. A branch that ended locally
+   * (timeout) keeps its request: a late provisional must still be CANCELled (§9.1) and a late
+   * final still ACKed (§17.1.1.3).
+   */
+  detach(forward2xx: (status: number, res: SipResponse) => void): void {
+    this.owner = {
+      onBranchProvisional: () => undefined,
+      onBranch2xx: (_b, status, res) => forward2xx(status, res),
+      onBranchFailed: () => undefined,
+      onBranchReleased: () => undefined,
+    };
+    const finalReceived = this.response !== undefined;
+    this.response = undefined;
+    this.span = undefined;
+    if (finalReceived) {
+      this.request = EMPTY;
+      this.parsedRequest = undefined;
+    }
   }
 
   get cancelRequested(): boolean {
@@ -267,7 +297,10 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
     return this.parsedRequest;
   }
 
+  private ack: Buffer | undefined;
+
   private buildAck(payload: Buffer): Buffer {
+    if (this.ack) return this.ack;
     const invite = this.forwardedRequest();
     const res = this.parsed(payload);
     // Both were produced or accepted by our own parser moments ago; a failure here is a bug.

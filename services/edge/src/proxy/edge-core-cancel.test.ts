@@ -163,3 +163,20 @@ describe('CANCEL without a transaction', () => {
     expect(split(h).up.map(startLine)).toEqual(['SIP/2.0 481 Call/Transaction Does Not Exist']);
   });
 });
+
+describe('CANCEL after the final response', () => {
+  it('answers 200 to the CANCEL and changes nothing once the INVITE was answered (RFC 3261 §9.2)', () => {
+    const h = new ProxyHarness();
+    const fw = relay(h, invite());
+    h.receive(responseTo(fw.text, 200, 'OK'), CALLEE_A);
+    expect(split(h).up.map(startLine)).toEqual(['SIP/2.0 200 OK']);
+    // The transaction has settled: it left the live table, its server transaction lingers.
+    expect(h.core.liveTransactions).toBe(0);
+    h.receive(cancelOf());
+    const after = split(h);
+    expect(after.up.map(startLine)).toEqual(['SIP/2.0 200 OK']);
+    expect(headerLine(after.up[0] ?? '', 'cseq')).toBe('CSeq: 1 CANCEL');
+    expect(after.down).toEqual([]);
+    expect(h.counter('cancels_sent')).toBe(0);
+  });
+});

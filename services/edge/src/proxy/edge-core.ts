@@ -278,8 +278,7 @@ export class EdgeCore implements ProxyContext {
 
   private onCancel(req: SipRequest, inb: InboundMessage, cancelKey: string): void {
     const target = this.table.findServer(requestServerKey(req, 'INVITE'));
-    const proxy = target ? this.findByServer(target) : undefined;
-    if (!proxy) {
+    if (!target) {
       this.counters.inc('cancels_unmatched');
       // Kamailio default script drops a CANCEL without a transaction; 481 is the RFC 3261 §9.2 answer.
       if (this.config.sip.unmatchedCancel === 'reply-481') this.replyStateless(req, inb, 481, 'Call/Transaction Does Not Exist');
@@ -287,7 +286,8 @@ export class EdgeCore implements ProxyContext {
     }
     this.counters.inc('cancels_matched');
     // §9.2 / §16.10: the CANCEL gets its own server transaction (absorbing its retransmissions)
-    // and a 200 at once; then the INVITE is ended.
+    // and a 200 at once; then the INVITE is ended, unless it has already had its final response
+    // (its transaction only lingers to absorb retransmissions): the CANCEL then has no effect.
     const dest = responseAddress(req.topVia, inb.source.ip, inb.source.port, true);
     const cancelTx = new NonInviteServerTransaction({
       key: cancelKey,
@@ -299,7 +299,7 @@ export class EdgeCore implements ProxyContext {
     if (this.table.addServer(cancelTx).ok) {
       cancelTx.sendFinal(200, buildResponse(req, 200, 'OK', this.localResponseOptions(req, inb)));
     }
-    proxy.cancel();
+    this.findByServer(target)?.cancel();
   }
 
   /** The TU of server transactions that need no proxy logic (CANCEL): only table housekeeping. */

@@ -19,10 +19,8 @@ import {
   NonInviteServerTransaction,
   type InviteServerTransaction as InviteServerTx,
   type ServerTransaction,
-  type ServerTransactionUser,
   type TimerHandle,
   type TimerTarget,
-  type TransactionSender,
 } from '../transaction/index.js';
 import { isReliable, type InboundMessage, type TransportAddress } from '../transport/transport.js';
 import { buildRouteParams } from '../bus/route-params.js';
@@ -34,6 +32,7 @@ import { bestResponseIndex } from './response-selection.js';
 import type { ProxyContext, Suspended, TransactionOutcome } from './proxy-context.js';
 import type { ResolveResult } from './next-hop.js';
 import { endRelaySpan, type TransactionTrace } from './transaction-trace.js';
+import { ServerSide, type ServerSideOwner } from './server-side.js';
 
 export type ProxyState = 'suspended' | 'relaying' | 'completed';
 
@@ -56,7 +55,7 @@ export interface ProxyTransactionInit {
 
 const NO_HEADERS: readonly string[] = [];
 
-export class ProxyTransaction implements ServerTransactionUser, TransactionSender, TimerTarget<'deadline'>, Suspended, BranchOwner {
+export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'>, Suspended, BranchOwner {
   /** The transaction's id (events, logs): the id of its first route request. */
   readonly txId: string;
   /** The id of the route request waiting now (see Suspended.askId). */
@@ -83,6 +82,8 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
   private toTag: string | undefined;
   private branchCounter = 0;
   private pendingStarts = 0;
+  private readonly reliableUpstream: boolean;
+  private readonly serverSide: ServerSide;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -95,11 +96,15 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     this.startedAt = ctx.now();
     this.failover = ctx.failoverDefault;
     const key = init.serverKey;
-    const timers = isReliable(init.inbound.source.transport) ? ctx.timers.reliable : ctx.timers.unreliable;
+    this.reliableUpstream = isReliable(init.inbound.source.transport);
+    const timers = this.reliableUpstream ? ctx.timers.reliable : ctx.timers.unreliable;
+    const side = new ServerSide(ctx.transports, ctx.table, { transport: init.inbound.source.transport, ip: init.responseDest.ip, port: init.responseDest.port }, init.inbound.connectionId);
     this.server =
       init.req.method === 'INVITE'
-        ? new InviteServerTransaction({ key, sender: this, timers, wheel: ctx.wheel, user: this })
-        : new NonInviteServerTransaction({ key, sender: this, timers, wheel: ctx.wheel, user: this });
+        ? new InviteServerTransaction({ key, sender: side, timers, wheel: ctx.wheel, user: side })
+        : new NonInviteServerTransaction({ key, sender: side, timers, wheel: ctx.wheel, user: side });
+    side.bind(this.server, this);
+    this.serverSide = side;
   }
 
   /** Starts processing: 100 Trying for INVITE (§16.2), then the router or, in-dialog, the route set. */
@@ -348,7 +353,10 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
   onBranchFailed(branch: Branch, status: number, reason: string, _res: SipResponse | undefined): void {
     endRelaySpan(branch.span, status);
     branch.span = undefined;
-    if (this.finalSent) return;
+    if (this.finalSent) {
+      this.maybeSettle();
+      return;
+    }
     if (status >= 600) {
       // §16.7 step 5: a 6xx ends forking: cancel the others, start nothing new.
       for (const b of this.branches) if (b !== branch) b.cancel();
@@ -381,7 +389,8 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
   }
 
   onBranchReleased(_branch: Branch): void {
-    this.maybeRelease();
+    // Branches are released (client transaction terminated) long after they are done; settling
+    // only waits for them to be done.
   }
 
   private allDone(): boolean {
@@ -462,20 +471,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
   // ---- responses upstream ----------------------------------------------------------------
 
   private forwardable(res: SipResponse, branch: Branch, extra: readonly string[] = NO_HEADERS): Buffer {
-    const edits = new MessageEdits();
-    const vias = res.headerFields('via');
-    const top = vias[0];
-    if (top) edits.removeFirstValue(top);
-    if (branch.restore.from !== undefined) {
-      const f = res.headerFields('from')[0];
-      if (f) edits.replaceHeaderValue(f, branch.restore.from);
-    }
-    if (branch.restore.to !== undefined) {
-      const t = res.headerFields('to')[0];
-      if (t) edits.replaceHeaderValue(t, withTag(branch.restore.to, res.to.tag));
-    }
-    for (const line of extra) edits.appendHeader(line);
-    return serializeResponse(res, edits, { withContentLength: isReliable(this.init.inbound.source.transport) });
+    return forwardResponse(res, branch.restore, extra, this.reliableUpstream);
   }
 
   private localResponse(status: number, reason: string, headers: readonly string[], body?: { body: Buffer; contentType: string }): Buffer {
@@ -514,6 +510,7 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
       traceId: this.init.trace?.traceId,
       acc: this.answer?.acc,
     });
+    this.maybeSettle();
   }
 
   private outcomes(): BranchOutcome[] {
@@ -529,30 +526,19 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
     return out;
   }
 
-  // ---- server transaction user / sender --------------------------------------------------
+  // ---- server transaction (through ServerSide) ----------------------------------------------
 
-  send(payload: Buffer): void {
-    const src = this.init.inbound.source;
-    const r = this.ctx.transports.send({ transport: src.transport, ip: this.init.responseDest.ip, port: this.init.responseDest.port }, payload, this.init.inbound.connectionId);
-    if (!r.ok) queueMicrotask(() => this.server.transportError());
-  }
-
-  onServerTimeout(_tx: ServerTransaction): void {
+  onServerTimeout(): void {
     this.ctx.log('debug', 'ack_timeout', { txId: this.txId, callId: this.req.callId });
   }
 
-  onServerTransportError(_tx: ServerTransaction): void {
+  onServerTransportError(): void {
     this.ctx.log('warn', 'response_send_failed', { txId: this.txId, callId: this.req.callId });
-  }
-
-  onAckFor2xx(_tx: InviteServerTransaction, _payload: Buffer): void {
-    // The edge core forwards the ACK of a 2xx itself, with its inbound facts (RFC 6026 §7.1).
   }
 
   private serverGone = false;
 
-  onServerTerminated(tx: ServerTransaction): void {
-    this.ctx.table.remove(tx);
+  onServerTerminated(): void {
     this.serverGone = true;
     // A server transaction never ends before its final response; if one did (transport error before
     // any final), the branches are cancelled so nothing keeps ringing.
@@ -560,15 +546,28 @@ export class ProxyTransaction implements ServerTransactionUser, TransactionSende
       this.cancelled = true;
       this.cancelAll();
     }
-    this.maybeRelease();
+    this.maybeSettle();
   }
 
-  private released = false;
+  private settled = false;
 
-  private maybeRelease(): void {
-    if (this.released || !this.serverGone || this.state === 'suspended') return;
+  /**
+   * The transaction has done its work (final response sent, or the server transaction gone, and
+   * every branch done): it leaves the edge's live table, and the transactions that linger for their
+   * RFC timers keep only what they still need. A branch answered with 2xx may still see that 2xx
+   * retransmitted (RFC 6026 §7.2); it goes upstream through the server transaction directly.
+   */
+  private maybeSettle(): void {
+    if (this.settled || this.state === 'suspended' || !(this.finalSent || this.serverGone) || this.pendingStarts > 0) return;
     for (const b of this.branches) if (!b.done) return;
-    this.released = true;
+    this.settled = true;
+    this.serverSide.owner = undefined;
+    const server = this.server;
+    const reliable = this.reliableUpstream;
+    for (const b of this.branches) {
+      const restore = b.restore;
+      b.detach((status, res) => server.sendFinal(status, forwardResponse(res, restore, NO_HEADERS, reliable)));
+    }
     this.ctx.onReleased(this.txId);
   }
 
@@ -596,6 +595,26 @@ class FailedRoute {
     if (this.route.dst_uri !== undefined) o.dst_uri = this.route.dst_uri;
     return o;
   }
+}
+
+/**
+ * A response on its way upstream (RFC 3261 §16.7 step 3, 9): our Via removed, From/To put back when
+ * the branch changed them, extra header lines (collected challenges) appended.
+ */
+function forwardResponse(res: SipResponse, restore: Branch['restore'], extra: readonly string[], reliable: boolean): Buffer {
+  const edits = new MessageEdits();
+  const top = res.headerFields('via')[0];
+  if (top) edits.removeFirstValue(top);
+  if (restore.from !== undefined) {
+    const f = res.headerFields('from')[0];
+    if (f) edits.replaceHeaderValue(f, restore.from);
+  }
+  if (restore.to !== undefined) {
+    const t = res.headerFields('to')[0];
+    if (t) edits.replaceHeaderValue(t, withTag(restore.to, res.to.tag));
+  }
+  for (const line of extra) edits.appendHeader(line);
+  return serializeResponse(res, edits, { withContentLength: reliable });
 }
 
 function stripAngles(s: string): string {
