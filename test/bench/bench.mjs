@@ -1,0 +1,438 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: SIPp call (INVITE/100/180/200/ACK/BYE/200, record-routed) and MESSAGE load
+ * through sipmesh's edge + router over NATS (test/bench/sut.sh) at increasing rates; prints per
+ * scenario the highest clean rate, response times and CPU per call of the sipmesh processes
+ * (nats-server + router + edge), and writes everything as JSON to .bench/.
+ * With --compare, Kamailio K3 (evapi external router) runs the same rates in the same session,
+ * interleaved, through the anchor harness (KAMAILIO_BENCH or /work/shared/bench).
+ * `node test/bench/bench.mjs --help` lists the options.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { stopAllStarted } from './lib/child-process-control.mjs';
+import { formatProfileSummary, summarizeCpuProfile } from './lib/cpu-profile.mjs';
+import { findKamailioBench, runKamailio } from './lib/kamailio-run.mjs';
+import { busyUdpPorts, processesMatching } from './lib/process-cpu.mjs';
+import { findMaxCleanRate, reusingRun } from './lib/rate-search.mjs';
+import { runLine, scenarioTable } from './lib/report-table.mjs';
+import { callsFor, runSipmesh, SIP_PORT, UAC_PORT, UAS_PORT } from './lib/sipmesh-run.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..');
+
+const DEFAULTS = {
+  scenarios: ['call', 'message'],
+  rates: {
+    call: [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000],
+    message: [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 14000, 16000, 18000],
+  },
+  gran: { call: 250, message: 500 },
+  durationS: 8,
+  confirmRuns: 2,
+  otherMaxPct: 10,
+};
+
+const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/bench.mjs [options])
+
+  --scenarios call,message   which scenarios (default both)
+  --duration S               seconds of traffic per run (default ${DEFAULTS.durationS}; calls = rate x S)
+  --rates-call "R1 R2 ..."   coarse rate ladder for calls (default ${DEFAULTS.rates.call.join(' ')})
+  --rates-message "R1 ..."   coarse rate ladder for MESSAGE (default ${DEFAULTS.rates.message.join(' ')})
+  --gran-call N, --gran-message N   bisection step (default ${DEFAULTS.gran.call} / ${DEFAULTS.gran.message})
+  --confirm N                clean runs needed at the answer (default ${DEFAULTS.confirmRuns}; the harness uses 3)
+  --rate R                   no search: run every scenario at R/s (--runs times)
+  --runs N                   runs per rate with --rate (default 1)
+  --compare                  also run Kamailio K3 through the anchor harness, interleaved, same rates
+  --kamailio-bench DIR       the harness (default: KAMAILIO_BENCH or /work/shared/bench)
+  --kamailio-config k3       harness config to compare with (k1 or k3, default k3)
+  --edge-set path=value      extra edge override (repeatable), e.g. events.enabled=false
+  --router-set path=value    extra router override (repeatable), e.g. validateRequests=false
+  --rcvbuf BYTES             edge UDP SO_RCVBUF request (default 262144 = Kamailio's 512 KiB effective)
+  --profile DIR              node --cpu-prof for edge and router; prints their hot spots over the UAC window
+  --warmup S                 S seconds of traffic at 25 % of the rate before each measured run
+                             (not in the harness; shows steady-state capacity of the JIT-warm edge)
+  --label TEXT               free text stored with the results
+  --keep-traces              keep SIPp rtt/screen files of every run
+  --out DIR                  results folder (default .bench/ in the repository)
+  --other-max PCT            a dirty run with more than PCT % of a core of other load is re-run (default ${DEFAULTS.otherMaxPct})`;
+
+function parseArgs(argv) {
+  const o = {
+    scenarios: DEFAULTS.scenarios,
+    durationS: DEFAULTS.durationS,
+    rates: { ...DEFAULTS.rates },
+    gran: { ...DEFAULTS.gran },
+    confirmRuns: DEFAULTS.confirmRuns,
+    fixedRate: null,
+    runsPerRate: 1,
+    compare: false,
+    kamailioBench: undefined,
+    kamailioConfig: 'k3',
+    edgeSet: [],
+    routerSet: [],
+    rcvbuf: null,
+    profileDir: null,
+    label: '',
+    warmupS: 0,
+    keepTraces: false,
+    out: path.join(REPO, '.bench'),
+    otherMaxPct: DEFAULTS.otherMaxPct,
+    help: false,
+  };
+  const list = (v) => v.split(/[\s,]+/).filter(Boolean).map(Number);
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--help':
+      case '-h':
+        o.help = true;
+        break;
+      case '--scenarios':
+        o.scenarios = value().split(',').map((s) => s.trim());
+        break;
+      case '--duration':
+        o.durationS = Number(value());
+        break;
+      case '--rates-call':
+        o.rates.call = list(value());
+        break;
+      case '--rates-message':
+        o.rates.message = list(value());
+        break;
+      case '--gran-call':
+        o.gran.call = Number(value());
+        break;
+      case '--gran-message':
+        o.gran.message = Number(value());
+        break;
+      case '--confirm':
+        o.confirmRuns = Number(value());
+        break;
+      case '--rate':
+        o.fixedRate = Number(value());
+        break;
+      case '--runs':
+        o.runsPerRate = Number(value());
+        break;
+      case '--compare':
+        o.compare = true;
+        break;
+      case '--kamailio-bench':
+        o.kamailioBench = value();
+        break;
+      case '--kamailio-config':
+        o.kamailioConfig = value();
+        break;
+      case '--edge-set':
+        o.edgeSet.push(value());
+        break;
+      case '--router-set':
+        o.routerSet.push(value());
+        break;
+      case '--rcvbuf':
+        o.rcvbuf = Number(value());
+        break;
+      case '--profile':
+        o.profileDir = path.resolve(value());
+        break;
+      case '--warmup':
+        o.warmupS = Number(value());
+        break;
+      case '--label':
+        o.label = value();
+        break;
+      case '--keep-traces':
+        o.keepTraces = true;
+        break;
+      case '--out':
+        o.out = path.resolve(value());
+        break;
+      case '--other-max':
+        o.otherMaxPct = Number(value());
+        break;
+      default:
+        throw new Error(`unknown option "${flag}"\n${USAGE}`);
+    }
+  }
+  for (const s of o.scenarios) if (!(s in DEFAULTS.rates)) throw new Error(`unknown scenario "${s}" (call, message)`);
+  if (!(o.durationS > 0)) throw new Error('--duration must be > 0');
+  if (o.fixedRate !== null && !(o.fixedRate > 0)) throw new Error('--rate must be > 0');
+  if (!['k1', 'k3'].includes(o.kamailioConfig)) throw new Error('--kamailio-config is k1 or k3');
+  return o;
+}
+
+function inPath(cmd) {
+  return (process.env['PATH'] ?? '').split(':').some((dir) => dir !== '' && existsSync(path.join(dir, cmd)));
+}
+
+/** First non-empty output line of `cmd args` (SIPp prints its version and exits 1). */
+function versionOf(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? null;
+}
+
+function gitState() {
+  try {
+    const commit = execFileSync('git', ['-C', REPO, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['-C', REPO, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return null;
+  }
+}
+
+/** Newest build output of the services the SUT runs (the code measured may be newer than the commit). */
+function buildInfo() {
+  const out = {};
+  for (const f of ['services/edge/dist', 'services/router/dist', 'packages/runtime/dist', 'contracts/dist']) {
+    const dir = path.join(REPO, f);
+    if (!existsSync(dir)) continue;
+    let newest = 0;
+    const walk = (d) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.js')) newest = Math.max(newest, statSync(p).mtimeMs);
+      }
+    };
+    walk(dir);
+    out[f] = new Date(newest).toISOString();
+  }
+  return out;
+}
+
+function median(values) {
+  const v = values.filter((x) => typeof x === 'number').sort((a, b) => a - b);
+  return v.length > 0 ? v[Math.floor((v.length - 1) / 2)] : null;
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (o.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  for (const cmd of ['sipp', 'nats-server']) {
+    if (!inPath(cmd)) throw new Error(`${cmd} not found in PATH (SIPp: apt-get install sip-tester; nats-server: apt-get install nats-server)`);
+  }
+  for (const f of ['services/edge/dist/main.js', 'services/router/dist/main.js']) {
+    if (!existsSync(path.join(REPO, f))) throw new Error(`${f} missing: run "npm run build" first`);
+  }
+  const kamBench = o.compare ? findKamailioBench(o.kamailioBench) : null;
+  if (o.compare && kamBench === null) throw new Error('--compare: no Kamailio harness (set KAMAILIO_BENCH or --kamailio-bench to the folder with run_one.sh)');
+  const busy = busyUdpPorts([SIP_PORT, UAS_PORT, UAC_PORT]);
+  if (busy.length > 0) throw new Error(`UDP port(s) ${busy.join(', ')} already in use`);
+
+  const session = new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
+  const sessionDir = path.join(o.out, 'runs', session);
+  mkdirSync(sessionDir, { recursive: true });
+  const sutEnv = {};
+  if (o.edgeSet.length > 0) sutEnv.SIPMESH_EDGE_SET = o.edgeSet.join(' ');
+  if (o.routerSet.length > 0) sutEnv.SIPMESH_ROUTER_SET = o.routerSet.join(' ');
+  if (o.rcvbuf !== null) sutEnv.SIPMESH_UDP_RCVBUF = String(o.rcvbuf);
+  if (o.profileDir) {
+    mkdirSync(o.profileDir, { recursive: true });
+    sutEnv.SIPMESH_NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${o.profileDir}`;
+  }
+
+  const report = {
+    session,
+    label: o.label,
+    started: new Date().toISOString(),
+    finished: null,
+    machine: {
+      cpus: availableParallelism(),
+      cpu_model: cpus()[0]?.model ?? '',
+      kernel: release(),
+      node: process.version,
+      sipp: versionOf('sipp', ['-v']),
+      nats_server: versionOf('nats-server', ['--version']),
+    },
+    git: gitState(),
+    build: buildInfo(),
+    options: { ...o, out: undefined, sut_env: sutEnv },
+    rule: 'clean = UAC exit 0, all calls successful, 0 failed (UAC and UAS), steady-state rate >= 97 % of offered, retransmissions <= 0.01 % of calls',
+    cpu_note: 'us/call = CPU (utime+stime, /proc/<pid>/stat) of the SUT processes over the UAC run / successful calls. sipmesh = nats-server + router + edge (+ sut.sh); Kamailio = all kamailio processes + evapi router',
+    disturbances: [],
+    scenarios: {},
+  };
+  const writeReport = () => {
+    writeFileSync(path.join(o.out, `bench-${session}.json`), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(path.join(o.out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  };
+  const noteDisturbance = (when) => {
+    const others = processesMatching('vitest').map((p) => p.cmd.slice(0, 120));
+    if (others.length > 0) {
+      console.log(`   note: vitest is running (${others.length} processes) ${when}; results may be disturbed`);
+      report.disturbances.push({ when, time: new Date().toISOString(), vitest: others });
+    }
+  };
+  noteDisturbance('at start');
+  console.log(`sipmesh bench ${session}: scenarios ${o.scenarios.join(', ')}, ${o.durationS} s per run${o.warmupS > 0 ? ` after ${o.warmupS} s warm-up at 25 %` : ''}${o.compare ? `, compared with Kamailio ${o.kamailioConfig} (${kamBench})` : ''}`);
+  console.log(`results: ${path.join(o.out, `bench-${session}.json`)}; run folders: ${sessionDir}`);
+
+  let seq = 0;
+  // one measured run; a dirty run with too much load from elsewhere is run again (twice at most)
+  const measured = async (system, scenario, rate) => {
+    let reruns = 0;
+    for (;;) {
+      const id = `${String(++seq).padStart(3, '0')}-${system}-${scenario}-${rate}`;
+      const runDir = path.join(sessionDir, id);
+      let r;
+      const newProfiles = o.profileDir && system === 'sipmesh' ? new Set(readdirSync(o.profileDir)) : null;
+      try {
+        r =
+          system === 'sipmesh'
+            ? await runSipmesh({ repo: REPO, scenario, rate, durationS: o.durationS, runDir, sutEnv, keepTraces: o.keepTraces, warmupS: o.warmupS })
+            : await runKamailio({
+                benchDir: /** @type {string} */ (kamBench),
+                config: system,
+                scenario,
+                rate,
+                count: callsFor(rate, o.durationS),
+                resultsDir: path.join(sessionDir, 'harness'),
+                logFile: path.join(sessionDir, `${id}.log`),
+              });
+      } catch (error) {
+        r = { system, scenario, offered_rate: rate, clean: false, strict: false, error: error.message, reasons: [error.message], cpu: {}, runs: [] };
+      }
+      r.id = id;
+      if (reruns > 0) r.disturbed_reruns = reruns;
+      if (newProfiles) r.profiles = summarizeNewProfiles(o.profileDir, newProfiles, r);
+      console.log(`${id.padEnd(30)} ${runLine(r)}`);
+      if (!r.clean && !r.error && (r.cpu.other_pct ?? 0) > o.otherMaxPct && reruns < 2) {
+        console.log(`   (disturbed: other processes used ${r.cpu.other_pct} % of a core; running ${rate}/s again)`);
+        report.disturbances.push({ run: id, other_pct: r.cpu.other_pct });
+        reruns++;
+        await sleep(3000);
+        continue;
+      }
+      if (r.error && /already in use/.test(r.error)) throw new Error(r.error);
+      return r;
+    }
+  };
+
+  for (const scenario of o.scenarios) {
+    const systems = o.compare ? ['sipmesh', o.kamailioConfig] : ['sipmesh'];
+    const entry = Object.fromEntries(systems.map((s) => [s, { max_clean_rate: null, first_dirty_rate: null, runs: [] }]));
+    report.scenarios[scenario] = entry;
+    console.log(`\n== ${scenario}`);
+    noteDisturbance(`before ${scenario}`);
+    if (o.fixedRate !== null) {
+      for (let i = 0; i < o.runsPerRate; i++) {
+        for (const s of systems) {
+          entry[s].runs.push(await measured(s, scenario, o.fixedRate));
+          writeReport();
+        }
+      }
+    } else {
+      const kamEarlier = new Map();
+      const sipmeshSearch = await findMaxCleanRate({
+        rates: o.rates[scenario],
+        gran: o.gran[scenario],
+        confirmRuns: o.confirmRuns,
+        run: async (rate) => {
+          const r = await measured('sipmesh', scenario, rate);
+          entry.sipmesh.runs.push(r);
+          if (o.compare) {
+            // interleaved: the other system at the same rate right after (the VM's speed drifts)
+            const k = await measured(o.kamailioConfig, scenario, rate);
+            entry[o.kamailioConfig].runs.push(k);
+            kamEarlier.set(rate, [...(kamEarlier.get(rate) ?? []), k]);
+          }
+          writeReport();
+          return r;
+        },
+      });
+      entry.sipmesh.max_clean_rate = sipmeshSearch.maxCleanRate;
+      entry.sipmesh.first_dirty_rate = sipmeshSearch.firstDirtyRate;
+      if (o.compare) {
+        const kamSearch = await findMaxCleanRate({
+          rates: o.rates[scenario],
+          gran: o.gran[scenario],
+          confirmRuns: o.confirmRuns,
+          run: reusingRun(kamEarlier, async (rate) => {
+            const k = await measured(o.kamailioConfig, scenario, rate);
+            entry[o.kamailioConfig].runs.push(k);
+            writeReport();
+            return k;
+          }),
+        });
+        entry[o.kamailioConfig].max_clean_rate = kamSearch.maxCleanRate;
+        entry[o.kamailioConfig].first_dirty_rate = kamSearch.firstDirtyRate;
+      }
+    }
+    for (const s of systems) {
+      const clean = entry[s].runs.filter((r) => r.clean);
+      entry[s].median_us_per_call_at_max = median(clean.filter((r) => r.offered_rate === entry[s].max_clean_rate).map((r) => r.cpu.sut_us_per_call));
+    }
+    writeReport();
+  }
+
+  report.finished = new Date().toISOString();
+  report.build_at_end = buildInfo();
+  const rebuilt = Object.keys(report.build).filter((k) => report.build[k] !== report.build_at_end[k]);
+  if (rebuilt.length > 0) console.log(`\nwarning: ${rebuilt.join(', ')} rebuilt during the session: later runs measured newer code`);
+  writeReport();
+  console.log('\n================ summary ================');
+  for (const scenario of o.scenarios) console.log(`\n${scenarioTable(scenario, report.scenarios[scenario])}`);
+  const targets = { call: 2500, message: 6000 };
+  console.log('\nissue targets (edge + router over NATS, clean):');
+  for (const scenario of o.scenarios) {
+    const m = report.scenarios[scenario].sipmesh.max_clean_rate;
+    if (m !== null) console.log(`  ${scenario}: ${m}/s of ${targets[scenario]}/s ${m >= targets[scenario] ? 'MET' : 'not met'}`);
+  }
+  console.log(`\nJSON: ${path.join(o.out, `bench-${session}.json`)} (also .bench/latest.json)`);
+  return 0;
+}
+
+/** Summaries of the profiles that a run wrote (edge, router), over the UAC's window. */
+function summarizeNewProfiles(dir, before, r) {
+  const out = {};
+  const pids = {};
+  try {
+    for (const line of readFileSync(path.join(r.run_dir ?? '', 'sut.pids'), 'utf8').split('\n')) {
+      const [name, pid] = line.split(' ');
+      if (name && pid) pids[pid] = name;
+    }
+  } catch {
+    // no pids file: name profiles by pid
+  }
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))) {
+    const pid = file.split('.')[3] ?? '';
+    const name = pids[pid] ?? `pid${pid}`;
+    const window = r.uac_window_monotonic_us ?? [];
+    const s = summarizeCpuProfile(JSON.parse(readFileSync(path.join(dir, file), 'utf8')), { top: 30, fromUs: window[0], toUs: window[1] });
+    out[name] = { file: path.join(dir, file), ...s };
+    console.log(formatProfileSummary(`${name} (${file}, UAC window only)`, { ...s, self_by_function: s.self_by_function.slice(0, 20), total_by_function: s.total_by_function.slice(0, 20) }));
+  }
+  return out;
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error(`bench: ${signal}, stopping the processes started here`);
+    void stopAllStarted().then(() => process.exit(130));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`bench: ${error.message}`);
+    process.exit(1);
+  },
+);
