@@ -52,9 +52,11 @@ const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/ben
   --kamailio-config k3       harness config to compare with (k1 or k3, default k3)
   --edge-set path=value      extra edge override (repeatable), e.g. events.enabled=false
   --router-set path=value    extra router override (repeatable), e.g. validateRequests=false
-  --rcvbuf BYTES             edge UDP SO_RCVBUF request (default 262144 = Kamailio's 512 KiB effective)
+  --rcvbuf BYTES             edge UDP SO_RCVBUF request (default 4194304, the edge's own default; with
+                             --compare Kamailio gets the same, -b, unless KAM_MAXBUF is set)
   --profile DIR              node --cpu-prof for edge and router; prints their hot spots over the UAC window
-  --warmup S                 S seconds of traffic at 25 % of the rate before each measured run
+  --warmup S                 S seconds of traffic at 25 % of the rate before each measured run (default 3:
+                             a running edge is warm; 0 measures a cold start)
                              (not in the harness; shows steady-state capacity of the JIT-warm edge)
   --label TEXT               free text stored with the results
   --keep-traces              keep SIPp rtt/screen files of every run
@@ -75,10 +77,10 @@ function parseArgs(argv) {
     kamailioConfig: 'k3',
     edgeSet: [],
     routerSet: [],
-    rcvbuf: null,
+    rcvbuf: 4194304,
     profileDir: null,
     label: '',
-    warmupS: 0,
+    warmupS: 3,
     keepTraces: false,
     out: path.join(REPO, '.bench'),
     otherMaxPct: DEFAULTS.otherMaxPct,
@@ -240,6 +242,8 @@ async function main() {
   if (o.edgeSet.length > 0) sutEnv.SIPMESH_EDGE_SET = o.edgeSet.join(' ');
   if (o.routerSet.length > 0) sutEnv.SIPMESH_ROUTER_SET = o.routerSet.join(' ');
   if (o.rcvbuf !== null) sutEnv.SIPMESH_UDP_RCVBUF = String(o.rcvbuf);
+  // Same socket buffer for both sides of a comparison (the harness's `-b`, as in its bigbuf rows).
+  if (o.compare && o.rcvbuf !== null && process.env.KAM_MAXBUF === undefined) process.env.KAM_MAXBUF = String(o.rcvbuf);
   if (o.profileDir) {
     mkdirSync(o.profileDir, { recursive: true });
     sutEnv.SIPMESH_NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${o.profileDir}`;

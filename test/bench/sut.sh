@@ -18,9 +18,10 @@
 #   SIPMESH_SIP_LISTEN        edge listeners [udp:127.0.0.1:5060]
 #   SIPMESH_BENCH_DST         destination of every initial request [sip:127.0.0.1:5070]
 #   SIPMESH_NATS_PORT         NATS client port [first free of 14222..14299]
-#   SIPMESH_UDP_RCVBUF        edge SO_RCVBUF request in bytes [262144: the kernel
-#                             doubles it to 512 KiB, the same effective buffer as
-#                             Kamailio's default -b; 0 = kernel default]
+#   SIPMESH_UDP_RCVBUF        edge SO_RCVBUF request in bytes [4194304, the edge's own
+#                             default; the kernel doubles it (8 MiB effective, like
+#                             Kamailio -b 4194304 in the harness's bigbuf rows);
+#                             262144 = Kamailio's default 512 KiB; 0 = kernel default]
 #   SIPMESH_LOG_LEVEL         log level of edge and router [warn]
 #   SIPMESH_EDGE_SET          extra edge overrides, space-separated path=value
 #                             (e.g. "events.enabled=false")
@@ -40,7 +41,7 @@ ROUTER_MAIN=$REPO/services/router/dist/main.js
 
 LISTEN=${SIPMESH_SIP_LISTEN:-udp:127.0.0.1:5060}
 DST=${SIPMESH_BENCH_DST:-sip:127.0.0.1:5070}
-RCVBUF=${SIPMESH_UDP_RCVBUF:-262144}
+RCVBUF=${SIPMESH_UDP_RCVBUF:-4194304}
 LOG_LEVEL=${SIPMESH_LOG_LEVEL:-warn}
 NODE_OPTS=${SIPMESH_NODE_OPTIONS:-}
 EDGE_NODE_OPTS="$NODE_OPTS ${SIPMESH_EDGE_NODE_OPTIONS:-}"
