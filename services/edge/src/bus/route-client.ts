@@ -16,8 +16,6 @@ export interface RouteClientCounters {
 export class RouteClient implements RouteAsker {
   private readonly waiting = new Map<string, Suspended>();
   private readonly subs: BusSubscription[] = [];
-  private readonly encoder = new TextEncoder();
-  private readonly decoder = new TextDecoder();
   private readonly continuePrefixLength: number;
   private readonly policySubjects = new Map<string, string>();
 
@@ -55,7 +53,7 @@ export class RouteClient implements RouteAsker {
       this.policySubjects.set(policy, subject);
     }
     try {
-      this.bus.publish(subject, this.encoder.encode(JSON.stringify(request)), {
+      this.bus.publish(subject, Buffer.from(JSON.stringify(request)), {
         reply: subjects.continueFor(tx.askId),
         ...(traceHeaders ? { headers: traceHeaders } : {}),
       });
@@ -80,7 +78,7 @@ export class RouteClient implements RouteAsker {
     }
     let body: unknown;
     try {
-      body = JSON.parse(this.decoder.decode(msg.data));
+      body = msg.json<unknown>();
     } catch {
       this.counters.inc('route_malformed_answers');
       this.log('route_answer_not_json', { subject: msg.subject, bytes: msg.data.length });

@@ -15,7 +15,6 @@ export interface EventCounters {
 }
 
 export class TransactionEvents {
-  private readonly encoder = new TextEncoder();
   private lastFailureLog = 0;
 
   constructor(
@@ -53,7 +52,7 @@ export class TransactionEvents {
     if (tx.traceId !== undefined) event.trace_id = tx.traceId;
     if (tx.policy !== undefined) event.policy = tx.policy;
     if (tx.acc !== undefined) event.acc = tx.acc;
-    this.bus.publishEvent(subjects.events.transactionCompleted, this.encoder.encode(JSON.stringify(event)), { msgId: event.event_id }).then(
+    this.bus.publishEvent(subjects.events.transactionCompleted, Buffer.from(JSON.stringify(event)), { msgId: event.event_id }).then(
       () => this.counters.inc('events_published'),
       (e: unknown) => {
         this.counters.inc('events_failed');

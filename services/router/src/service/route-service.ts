@@ -15,8 +15,6 @@ export interface RouteServiceCounters {
 export class RouteService {
   private policies: ReadonlyMap<string, Policy> = new Map();
   private readonly subs = new Map<string, BusSubscription>();
-  private readonly encoder = new TextEncoder();
-  private readonly decoder = new TextDecoder();
 
   constructor(
     private readonly bus: Bus,
@@ -56,7 +54,7 @@ export class RouteService {
     try {
       let body: unknown;
       try {
-        body = JSON.parse(this.decoder.decode(msg.data));
+        body = msg.json<unknown>();
       } catch {
         this.fail(msg, null, JsonRpcErrorCode.parseError, 'route request is not JSON', policyName, span);
         return;
@@ -85,7 +83,7 @@ export class RouteService {
       }
       const answer: RouteAnswer = await policy.decide(request.params);
       span?.setAttribute('sipmesh.decision', answer.reply ? `reply ${answer.reply.code}` : `${answer.routing ?? 'serial'} x${answer.routes?.length ?? 0}`);
-      msg.respond(this.encoder.encode(JSON.stringify({ jsonrpc: '2.0', id, result: answer })));
+      msg.respond(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, result: answer })));
       this.counters.decided(policyName, answer.reply ? 'reply' : 'routes');
     } catch (e) {
       span?.recordException(e as Error);
@@ -100,6 +98,6 @@ export class RouteService {
     this.counters.decided(policy, 'error');
     this.logger.warn({ code, policy, id }, message);
     span?.setStatus({ code: SpanStatusCode.ERROR, message });
-    msg.respond(this.encoder.encode(JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } })));
+    msg.respond(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } })));
   }
 }
