@@ -114,6 +114,13 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   for (const l of listeners) {
     logger.info({ transport: l.transport, ip: l.ip, port: l.port, advertise: `${l.advertiseHost}:${l.advertisePort}` }, 'listening for SIP');
   }
+  for (const { listener, bytes } of udp?.receiveBufferBytes() ?? []) {
+    // The kernel caps SO_RCVBUF at net.core.rmem_max without an error; a small buffer turns short
+    // event-loop pauses into dropped datagrams (and retransmissions) under load.
+    if (config.udp.recvBufferBytes > 0 && bytes < config.udp.recvBufferBytes) {
+      logger.warn({ ip: listener.ip, port: listener.port, requested: config.udp.recvBufferBytes, granted: bytes }, 'UDP receive buffer smaller than configured: raise net.core.rmem_max');
+    }
+  }
   return {
     listeners,
     core,

@@ -34,6 +34,11 @@ export class UdpTransport implements Transport {
     return this.sockets.map((s) => s.listener);
   }
 
+  /** The receive buffer the kernel granted each socket (Linux reports twice the requested size, capped by net.core.rmem_max). */
+  receiveBufferBytes(): { listener: Listener; bytes: number }[] {
+    return this.sockets.map((s) => ({ listener: s.listener, bytes: s.socket.getRecvBufferSize() }));
+  }
+
   private async bindOne(o: UdpListenerOptions): Promise<void> {
     const type = o.ip.includes(':') ? 'udp6' : 'udp4';
     const socket = dgram.createSocket({ type, reuseAddr: false, ...(o.recvBufferBytes > 0 ? { recvBufferSize: o.recvBufferBytes } : {}) });
