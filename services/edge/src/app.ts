@@ -5,7 +5,8 @@
  */
 import { trace } from '@opentelemetry/api';
 import { createValidators, EVENTS_STREAM, subjects } from '@sipmesh/contracts';
-import type { Bus, Logger } from '@sipmesh/runtime';
+import { logEvent, type Bus, type Logger } from '@sipmesh/runtime';
+import { edgeLogEvents, type EdgeLogEventName } from './log-events.js';
 import type { Registry } from 'prom-client';
 import { RouteClient } from './bus/route-client.js';
 import { TransactionEvents } from './bus/transaction-events.js';
@@ -44,16 +45,17 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   const profiles = deriveTransactionTimers({ t1Ms: config.timers.t1Ms, t2Ms: config.timers.t2Ms, t4Ms: config.timers.t4Ms, timerCMs: 181_000 /* profile default; every INVITE branch sets its own Timer C (frInvTimerMs) */, timerDMs: 32_000 });
   if (!profiles.ok) throw new Error(`edge timers: ${profiles.error.message}`);
   if (config.route.deadlineMs >= config.timers.frTimerMs) throw new Error(`route.deadlineMs (${config.route.deadlineMs}) must be below timers.frTimerMs (${config.timers.frTimerMs})`);
-  const wheel = new HashedTimerWheel({ clock: systemClock, onError: (e) => logger.error({ err: e }, 'timer callback failed') });
+  const log = (event: EdgeLogEventName, fields: Record<string, unknown>): void => logEvent(logger, edgeLogEvents[event], fields);
+  const wheel = new HashedTimerWheel({ clock: systemClock, onError: (e) => log('timer_failed', { err: e }) });
   const table = new TransactionTable({ maxTransactions: config.transactions.maxActive });
 
   // Transports deliver into the core, which needs the transports: bound once the core exists.
   const bound: { core: EdgeCore | undefined } = { core: undefined };
   const events = {
     message: (m: InboundMessage) => bound.core?.onInbound(m),
-    framingError: (source: TransportAddress, code: string, detail: string) => logger.info({ source, code, detail }, 'stream framing error'),
+    framingError: (source: TransportAddress, code: string, detail: string) => log('stream_framing_error', { source, code, detail }),
     sendError: (dest: TransportAddress, detail: string) => {
-      logger.warn({ dest, detail }, 'stream send failed');
+      log('stream_send_failed', { dest, detail });
       bound.core?.transportFailed(dest);
     },
   };
@@ -80,9 +82,9 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   };
 
   const validators = createValidators();
-  const router = new RouteClient(bus, config.id, validators, metrics, (event, fields) => logger.warn(fields, event));
+  const router = new RouteClient(bus, config.id, validators, metrics, log);
   router.start();
-  const txEvents = config.events.enabled ? new TransactionEvents(bus, config.id, metrics, (event, fields) => logger.warn(fields, event)) : undefined;
+  const txEvents = config.events.enabled ? new TransactionEvents(bus, config.id, metrics, log) : undefined;
   if (txEvents && bus.kind === 'nats') {
     await bus.ensureStream(EVENTS_STREAM, [subjects.events.all], { maxAgeMs: 24 * 3600_000, duplicateWindowMs: 120_000 });
   }
@@ -100,7 +102,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     tracer: options.tracing ? trace.getTracer('sipmesh-edge') : undefined,
     now: Date.now,
     onCompleted: (tx, req, inbound) => txEvents?.completed(tx, req, inbound),
-    log: (level, event, fields) => logger[level](fields, event),
+    log,
   });
   bound.core = core;
 
@@ -112,13 +114,13 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   gaugeTimer.unref();
 
   for (const l of listeners) {
-    logger.info({ transport: l.transport, ip: l.ip, port: l.port, advertise: `${l.advertiseHost}:${l.advertisePort}` }, 'listening for SIP');
+    log('listening', { transport: l.transport, ip: l.ip, port: l.port, advertise: `${l.advertiseHost}:${l.advertisePort}` });
   }
   for (const { listener, bytes } of udp?.receiveBufferBytes() ?? []) {
     // The kernel caps SO_RCVBUF at net.core.rmem_max without an error; a small buffer turns short
     // event-loop pauses into dropped datagrams (and retransmissions) under load.
     if (config.udp.recvBufferBytes > 0 && bytes < config.udp.recvBufferBytes) {
-      logger.warn({ ip: listener.ip, port: listener.port, requested: config.udp.recvBufferBytes, granted: bytes }, 'UDP receive buffer smaller than configured: raise net.core.rmem_max');
+      log('udp_buffer_small', { ip: listener.ip, port: listener.port, requested: config.udp.recvBufferBytes, granted: bytes });
     }
   }
   return {

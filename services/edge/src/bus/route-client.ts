@@ -8,6 +8,7 @@
 import { checkVersion, subjects, type ContractValidators, type RouteParams, type RouteRequest } from '@sipmesh/contracts';
 import type { Bus, BusMessage, BusSubscription } from '@sipmesh/runtime';
 import type { RouteAsker, Suspended } from '../proxy/proxy-context.js';
+import type { EdgeLogEventName } from '../log-events.js';
 
 export interface RouteClientCounters {
   inc(name: 'route_unmatched_answers' | 'route_malformed_answers' | 'route_publish_failures'): void;
@@ -24,7 +25,7 @@ export class RouteClient implements RouteAsker {
     private readonly edgeId: string,
     private readonly validators: ContractValidators,
     private readonly counters: RouteClientCounters,
-    private readonly log: (event: string, fields: Record<string, unknown>) => void,
+    private readonly log: (event: EdgeLogEventName, fields: Record<string, unknown>) => void,
   ) {
     this.continuePrefixLength = subjects.continue(edgeId).length + 1;
   }

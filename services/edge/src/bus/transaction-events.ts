@@ -9,6 +9,7 @@ import type { SipRequest } from '../parser/sip-message.js';
 import { partyOf } from './route-params.js';
 import type { CompletedTransaction } from '../proxy/proxy-context.js';
 import type { InboundMessage } from '../transport/transport.js';
+import type { EdgeLogEventName } from '../log-events.js';
 
 export interface EventCounters {
   inc(name: 'events_published' | 'events_failed'): void;
@@ -21,7 +22,7 @@ export class TransactionEvents {
     private readonly bus: Bus,
     private readonly edgeId: string,
     private readonly counters: EventCounters,
-    private readonly log: (event: string, fields: Record<string, unknown>) => void,
+    private readonly log: (event: EdgeLogEventName, fields: Record<string, unknown>) => void,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -124,7 +124,7 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
   send(payload: Buffer): void {
     const r = this.ctx.transports.send(this.dest, payload);
     if (!r.ok) {
-      this.ctx.log('warn', 'branch_send_failed', { branch: this.branchId, dest: this.dest, code: r.code, detail: r.detail });
+      this.ctx.log('branch_send_failed', { branch: this.branchId, dest: this.dest, code: r.code, detail: r.detail });
       // Reported after the current transition finishes (the transaction may be inside start()).
       queueMicrotask(() => this.tx?.transportError());
     }

@@ -33,6 +33,7 @@ import { ProxyTransaction } from './proxy-transaction.js';
 import { chooseNextHop, processRoutes, type RouteSet } from './route-set.js';
 import { requestServerKey } from './server-key.js';
 import { TransactionTrace } from './transaction-trace.js';
+import type { EdgeLogEventName } from '../log-events.js';
 import { defaultPortFor, fixTopVia, fnv1aHex, isLoop, loopHash, responseAddress } from './via-handling.js';
 
 export type EdgeCounter =
@@ -122,8 +123,8 @@ export class EdgeCore implements ProxyContext {
     return `${txId.slice(0, txId.lastIndexOf('.'))}.${String((Math.random() * 0x7fffffff) | 0)}`;
   }
 
-  log(level: 'debug' | 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void {
-    this.options.log(level, event, fields);
+  log(event: EdgeLogEventName, fields: Record<string, unknown>): void {
+    this.options.log(event, fields);
   }
 
   onCompleted(tx: CompletedTransaction): void {
@@ -148,7 +149,7 @@ export class EdgeCore implements ProxyContext {
     const parsed = parseMessage(inb.data);
     if (!parsed.ok) {
       this.counters.inc('parse_errors');
-      this.log('debug', 'parse_error', { source: inb.source, code: parsed.error.code, reason: parsed.error.reason });
+      this.log('parse_error', { source: inb.source, code: parsed.error.code, reason: parsed.error.reason });
       return;
     }
     const msg = parsed.message;
@@ -167,7 +168,7 @@ export class EdgeCore implements ProxyContext {
     const bad = checkSanity(req, { supportedExtensions: cfg.sip.proxyRequireSupported });
     if (bad) {
       this.counters.inc('sanity_failures');
-      this.log('info', 'sanity_failed', { source: inb.source, callId: req.callId, status: bad.status, reason: bad.reason });
+      this.log('sanity_failed', { source: inb.source, callId: req.callId, status: bad.status, reason: bad.reason });
       if (req.method !== 'ACK') this.replyStateless(req, inb, bad.status, bad.reason, bad.headers ?? []);
       return;
     }

@@ -8,6 +8,7 @@ import type { TimerWheel, TransactionTable, TransactionTimerProfiles } from '../
 import type { InboundMessage, Listener, SendResult, TransportAddress, TransportProtocol } from '../transport/transport.js';
 import type { EdgeConfig } from '../config/edge-config.js';
 import type { CodeSet } from './failover-codes.js';
+import type { EdgeLogEventName } from '../log-events.js';
 import type { OurAddresses } from './our-addresses.js';
 import type { Resolver } from './next-hop.js';
 
@@ -104,5 +105,5 @@ export interface ProxyContext {
   onCompleted(tx: CompletedTransaction): void;
   /** The transaction and all its branches are gone. */
   onReleased(txId: string): void;
-  log(level: 'debug' | 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void;
+  log(event: EdgeLogEventName, fields: Record<string, unknown>): void;
 }

@@ -5,6 +5,7 @@
  * requests and answers only when the test tells it to. Messages go in and come out as bytes, so
  * tests assert what a SIP peer would see on the wire.
  */
+import { edgeLogEvents } from '../log-events.js';
 import type { RouteAnswer, RouteParams } from '@sipmesh/contracts';
 import { loadConfig } from '@sipmesh/runtime';
 import { edgeConfigSchema, type EdgeConfig } from '../config/edge-config.js';
@@ -184,7 +185,9 @@ export class ProxyHarness {
       tracer: undefined,
       now: () => this.wheel.now(),
       onCompleted: (tx, req, inbound) => this.completed.push({ tx, method: req.method, source: inbound.source }),
-      log: (level, event, fields) => this.logs.push({ level, event, fields }),
+      log: (event, fields) => {
+        this.logs.push({ level: edgeLogEvents[event].level, event, fields });
+      },
     });
   }
 

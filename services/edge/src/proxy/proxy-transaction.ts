@@ -166,7 +166,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.deadline = undefined;
     if (!this.resume('deadline')) return;
     this.ctx.counters.inc('route_deadline');
-    this.ctx.log('warn', 'route_deadline', { txId: this.txId, callId: this.req.callId, policy: this.askedPolicy, deadlineMs: this.ctx.config.route.deadlineMs });
+    this.ctx.log('route_deadline', { txId: this.txId, callId: this.req.callId, policy: this.askedPolicy, deadlineMs: this.ctx.config.route.deadlineMs });
     if (this.tryFallback()) return;
     const r = this.ctx.config.route.deadlineReply;
     this.replyLocally(r.code, r.reason, r.retryAfterS > 0 ? [`Retry-After: ${String(r.retryAfterS)}`] : NO_HEADERS, 'router_timeout');
@@ -192,14 +192,14 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
   onInvalidAnswer(errors: readonly string[]): void {
     if (!this.resume('invalid_answer')) return;
     this.ctx.counters.inc('route_invalid_answers');
-    this.ctx.log('error', 'route_answer_invalid', { txId: this.txId, callId: this.req.callId, errors });
+    this.ctx.log('route_answer_invalid', { txId: this.txId, callId: this.req.callId, errors });
     this.replyLocally(500, 'Server Internal Error', NO_HEADERS, 'invalid_answer');
   }
 
   onRouterError(code: number, message: string, reply: { code: number; reason: string } | undefined): void {
     if (!this.resume('router_error')) return;
     this.ctx.counters.inc('route_errors');
-    this.ctx.log('warn', 'route_error', { txId: this.txId, callId: this.req.callId, code, message });
+    this.ctx.log('route_error', { txId: this.txId, callId: this.req.callId, code, message });
     this.replyLocally(reply?.code ?? 500, reply?.reason ?? 'Server Internal Error', NO_HEADERS, 'router_error');
   }
 
@@ -248,7 +248,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     const routeUris = [...path, ...this.init.routeSet.remaining.map((r) => r.uri)];
     const choice = chooseNextHop(requestUri, routeUris, route.dst_uri);
     if (!choice) {
-      this.ctx.log('warn', 'route_unusable', { txId: this.txId, route });
+      this.ctx.log('route_unusable', { txId: this.txId, route });
       this.recordLocalFailure(route, requestUri, 500, 'Invalid Route');
       return true;
     }
@@ -261,7 +261,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       }
       this.pendingStarts--;
       if (!r.ok) {
-        this.ctx.log('warn', 'next_hop_unresolved', { txId: this.txId, code: r.code, detail: r.detail });
+        this.ctx.log('next_hop_unresolved', { txId: this.txId, code: r.code, detail: r.detail });
         this.recordLocalFailure(route, requestUri, r.code === 'EDGE_ERR_DNS' ? 503 : 500, r.code === 'EDGE_ERR_DNS' ? 'Service Unavailable' : 'Unsupported Transport');
         return;
       }
@@ -529,11 +529,11 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
   // ---- server transaction (through ServerSide) ----------------------------------------------
 
   onServerTimeout(): void {
-    this.ctx.log('debug', 'ack_timeout', { txId: this.txId, callId: this.req.callId });
+    this.ctx.log('ack_timeout', { txId: this.txId, callId: this.req.callId });
   }
 
   onServerTransportError(): void {
-    this.ctx.log('warn', 'response_send_failed', { txId: this.txId, callId: this.req.callId });
+    this.ctx.log('response_send_failed', { txId: this.txId, callId: this.req.callId });
   }
 
   private serverGone = false;

@@ -1,0 +1,28 @@
+/**
+ * Every event the edge logs: name (stable, for searching and alerting), level and message. Code
+ * logs by name; the level lives here, in one place.
+ */
+import { defineLogEvents } from '@sipmesh/runtime';
+
+export const edgeLogEvents = defineLogEvents({
+  listening: { level: 'info', message: 'listening for SIP' },
+  udp_buffer_small: { level: 'warn', message: 'UDP receive buffer smaller than configured: raise net.core.rmem_max' },
+  parse_error: { level: 'debug', message: 'message could not be parsed; dropped' },
+  sanity_failed: { level: 'info', message: 'request failed the sanity checks; answered' },
+  stream_framing_error: { level: 'info', message: 'stream framing error; connection closed' },
+  stream_send_failed: { level: 'warn', message: 'send on a stream connection failed' },
+  timer_failed: { level: 'error', message: 'timer callback failed' },
+  route_deadline: { level: 'warn', message: 'no route answer before the deadline' },
+  route_error: { level: 'warn', message: 'router answered with an error' },
+  route_answer_invalid: { level: 'error', message: 'route answer failed validation' },
+  route_answer_not_json: { level: 'warn', message: 'continue message is not JSON; dropped' },
+  route_publish_failed: { level: 'warn', message: 'route request could not be published' },
+  route_unusable: { level: 'warn', message: 'route of the answer has no usable next hop' },
+  next_hop_unresolved: { level: 'warn', message: 'next hop could not be resolved' },
+  branch_send_failed: { level: 'warn', message: 'request to a branch could not be sent' },
+  response_send_failed: { level: 'warn', message: 'response could not be sent upstream' },
+  ack_timeout: { level: 'debug', message: 'no ACK for a non-2xx final response (Timer H)' },
+  event_publish_failed: { level: 'warn', message: 'event stream did not take an event (logged at most every 10 s)' },
+});
+
+export type EdgeLogEventName = keyof typeof edgeLogEvents;
