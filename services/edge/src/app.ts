@@ -106,12 +106,11 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   });
   bound.core = core;
 
-  const gaugeTimer = setInterval(() => {
-    metrics.gauges.sipmesh_edge_transactions_live.set(table.size);
-    metrics.gauges.sipmesh_edge_suspended.set(router.suspendedCount);
-    metrics.gauges.sipmesh_edge_tcp_connections.set(tcp?.connectionCount ?? 0);
-  }, 1000);
-  gaugeTimer.unref();
+  metrics.readGaugesFrom({
+    sipmesh_edge_transactions_live: () => table.size,
+    sipmesh_edge_suspended: () => router.suspendedCount,
+    sipmesh_edge_tcp_connections: () => tcp?.connectionCount ?? 0,
+  });
 
   for (const l of listeners) {
     log('listening', { transport: l.transport, ip: l.ip, port: l.port, advertise: `${l.advertiseHost}:${l.advertisePort}` });
@@ -129,7 +128,6 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     metrics,
     ready: () => (bus.status === 'connected' ? { ready: true, reasons: [] } : { ready: false, reasons: [`bus ${bus.status}`] }),
     async stop() {
-      clearInterval(gaugeTimer);
       router.stop();
       await udp?.close();
       await tcp?.close();

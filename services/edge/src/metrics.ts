@@ -1,6 +1,6 @@
 /** The edge's metrics, declared in one table; counters are named after the pipeline step they count. */
-import { declareMetrics, type DeclaredMetrics } from '@sipmesh/runtime';
-import type { Registry } from 'prom-client';
+import { declareMetrics } from '@sipmesh/runtime';
+import type { Gauge, Registry } from 'prom-client';
 import type { EdgeCounter } from './proxy/edge-core.js';
 
 const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_failed' | 'route_unmatched_answers' | 'route_malformed_answers' | 'route_publish_failures', string>> = {
@@ -45,9 +45,12 @@ const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_faile
 
 export type EdgeMetricName = keyof typeof COUNTERS;
 
+export type EdgeGaugeName = keyof typeof GAUGES;
+
 export interface EdgeMetrics {
   inc(name: EdgeMetricName, by?: number): void;
-  readonly gauges: DeclaredMetrics<typeof GAUGES>;
+  /** Gauges are read from their source when scraped, so a reading is never older than the scrape. */
+  readGaugesFrom(sources: Readonly<Record<EdgeGaugeName, () => number>>): void;
 }
 
 const GAUGES = {
@@ -66,6 +69,13 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
     inc(name, by = 1) {
       byName.get(name)?.inc(by);
     },
-    gauges,
+    readGaugesFrom(sources) {
+      for (const name of Object.keys(GAUGES) as EdgeGaugeName[]) {
+        const gauge: Gauge = gauges[name];
+        const read = sources[name];
+        // prom-client calls a metric's `collect` before every read of its value
+        Object.assign(gauge, { collect: () => gauge.set(read()) });
+      }
+    },
   };
 }
