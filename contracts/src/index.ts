@@ -34,3 +34,4 @@ export {
   isSubjectToken,
 } from './subjects.js';
 export { JsonRpcErrorCode } from './errors.js';
+export { EVENT_COUNT_HEADER, decodeEvents, encodeEvents, eventLines } from './event-batch.js';

@@ -84,7 +84,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   const validators = createValidators();
   const router = new RouteClient(bus, config.id, validators, metrics, log);
   router.start();
-  const txEvents = config.events.enabled ? new TransactionEvents(bus, config.id, metrics, log) : undefined;
+  const txEvents = config.events.enabled ? new TransactionEvents(bus, config.id, metrics, log, config.events.batch) : undefined;
   if (txEvents && bus.kind === 'nats') {
     await bus.ensureStream(EVENTS_STREAM, [subjects.events.all], { maxAgeMs: 24 * 3600_000, duplicateWindowMs: 120_000 });
   }
@@ -132,6 +132,8 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
       await udp?.close();
       await tcp?.close();
       wheel.close();
+      // what gathered so far leaves before the bus drains
+      txEvents?.flush();
     },
   };
 }

@@ -22,7 +22,7 @@ export const edgeLogEvents = defineLogEvents({
   branch_send_failed: { level: 'warn', message: 'request to a branch could not be sent' },
   response_send_failed: { level: 'warn', message: 'response could not be sent upstream' },
   ack_timeout: { level: 'debug', message: 'no ACK for a non-2xx final response (Timer H)' },
-  event_publish_failed: { level: 'warn', message: 'event stream did not take an event (logged at most every 10 s)' },
+  event_publish_failed: { level: 'warn', message: 'event stream did not take a message of events (logged at most every 10 s)' },
 });
 
 export type EdgeLogEventName = keyof typeof edgeLogEvents;

@@ -1,9 +1,9 @@
 /**
  * transaction.completed events on the event stream (contracts transaction-completed.json), over the
- * in-process bus: one schema-valid event per transaction, deduplicated by event id; a failed publish
- * is counted and never thrown into the SIP path.
+ * in-process bus: one schema-valid event per transaction, deduplicated by event id, gathered into
+ * messages of JSON lines; a failed publish is counted and never thrown into the SIP path.
  */
-import { createValidators, type TransactionCompletedEvent } from '@sipmesh/contracts';
+import { createValidators, decodeEvents, type TransactionCompletedEvent } from '@sipmesh/contracts';
 import { LocalBus } from '@sipmesh/runtime';
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../parser/parse-message.js';
@@ -11,7 +11,8 @@ import type { SipRequest } from '../parser/sip-message.js';
 import type { CompletedTransaction } from '../proxy/proxy-context.js';
 import { CALLER, UDP_LISTENER } from '../proxy/proxy-harness.fixture.js';
 import { invite } from '../proxy/sip-peers.fixture.js';
-import { TransactionEvents } from './transaction-events.js';
+import type { EventBatchLimits } from './event-batcher.js';
+import { TransactionEvents, UNBATCHED } from './transaction-events.js';
 
 const REQ = ((): SipRequest => {
   const r = parseMessage(invite());
@@ -36,10 +37,10 @@ const COMPLETED: CompletedTransaction = {
   acc: { flags: ['acc'], extra: { tenant: 'a' } },
 };
 
-function setup(bus: LocalBus): { events: TransactionEvents; counters: Map<string, number>; logs: string[] } {
+function setup(bus: LocalBus, limits: EventBatchLimits = UNBATCHED): { events: TransactionEvents; counters: Map<string, number>; logs: string[] } {
   const counters = new Map<string, number>();
   const logs: string[] = [];
-  const events = new TransactionEvents(bus, 'edge1', { inc: (n) => counters.set(n, (counters.get(n) ?? 0) + 1) }, (e) => logs.push(e), () => COMPLETED.startedAt + 1234);
+  const events = new TransactionEvents(bus, 'edge1', { inc: (n, by = 1) => counters.set(n, (counters.get(n) ?? 0) + by) }, (e) => logs.push(e), limits, () => COMPLETED.startedAt + 1234);
   return { events, counters, logs };
 }
 
@@ -106,4 +107,27 @@ describe('TransactionEvents', () => {
     // One log line per 10 s at most.
     expect(logs).toEqual(['event_publish_failed']);
   });
+
+  it('gathers events into one message of JSON lines, each line a valid event, message id = first event id', async () => {
+    const bus = new LocalBus();
+    const { events, counters } = setup(bus, { maxEvents: 3, maxBytes: 1 << 20, maxDelayMs: 1000 });
+    for (let i = 1; i <= 4; i++) events.completed({ ...COMPLETED, txId: `edge1.${i}.1` }, REQ, INBOUND);
+    await Promise.resolve();
+    // three filled a message; the fourth waits for more, or for its delay
+    let stored = bus.readEvents();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.msgId).toBe('edge1.1.1');
+    const batch = decodeEvents(stored[0]?.data ?? new Uint8Array()) as TransactionCompletedEvent[];
+    expect(batch.map((e) => e.event_id)).toEqual(['edge1.1.1', 'edge1.2.1', 'edge1.3.1']);
+    const validate = createValidators().transactionCompleted;
+    for (const e of batch) expect(validate(e).ok).toBe(true);
+    expect(counters.get('events_published')).toBe(3);
+    events.flush();
+    await Promise.resolve();
+    stored = bus.readEvents();
+    expect(stored.map((m) => m.msgId)).toEqual(['edge1.1.1', 'edge1.4.1']);
+    expect(counters.get('events_published')).toBe(4);
+    await bus.close();
+  });
+
 });

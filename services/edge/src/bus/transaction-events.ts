@@ -1,7 +1,8 @@
 /**
  * Transaction-completed events (contracts transaction-completed.json) on the durable event stream,
- * one per server transaction when its final response goes out. Publishing never blocks the SIP
- * path: a failed publish is counted and logged, and the transaction goes on.
+ * one per server transaction when its final response goes out, gathered into messages of JSON
+ * lines by an EventBatcher. Publishing never blocks the SIP path: a failed publish is counted and
+ * logged, and the transaction goes on.
  */
 import { CONTRACT_VERSION, subjects, type TransactionCompletedEvent } from '@sipmesh/contracts';
 import type { Bus } from '@sipmesh/runtime';
@@ -10,21 +11,55 @@ import { partyOf } from './route-params.js';
 import type { CompletedTransaction } from '../proxy/proxy-context.js';
 import type { InboundMessage } from '../transport/transport.js';
 import type { EdgeLogEventName } from '../log-events.js';
+import { EventBatcher, type EventBatchLimits } from './event-batcher.js';
 
 export interface EventCounters {
-  inc(name: 'events_published' | 'events_failed'): void;
+  inc(name: 'events_published' | 'events_failed', by?: number): void;
 }
+
+/** One event per message, at once: what a test wants when it reads the stream message by message. */
+export const UNBATCHED: EventBatchLimits = { maxEvents: 1, maxBytes: Number.MAX_SAFE_INTEGER, maxDelayMs: 0 };
 
 export class TransactionEvents {
   private lastFailureLog = 0;
+  private readonly batcher: EventBatcher;
+  // ISO text of the last millisecond formatted: at thousands of events a second many share it.
+  private isoMs = Number.NaN;
+  private isoText = '';
 
   constructor(
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly edgeId: string,
     private readonly counters: EventCounters,
     private readonly log: (event: EdgeLogEventName, fields: Record<string, unknown>) => void,
+    limits: EventBatchLimits = UNBATCHED,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.batcher = new EventBatcher(bus, subjects.events.transactionCompleted, limits, {
+      published: (n) => this.counters.inc('events_published', n),
+      failed: (n, e) => {
+        this.counters.inc('events_failed', n);
+        const t = this.now();
+        if (t - this.lastFailureLog > 10_000) {
+          this.lastFailureLog = t;
+          this.log('event_publish_failed', { error: e.message, events: n });
+        }
+      },
+    });
+  }
+
+  /** Publishes the events still gathering (before the bus drains). */
+  flush(): void {
+    this.batcher.flush();
+  }
+
+  private iso(ms: number): string {
+    if (ms !== this.isoMs) {
+      this.isoMs = ms;
+      this.isoText = new Date(ms).toISOString();
+    }
+    return this.isoText;
+  }
 
   completed(tx: CompletedTransaction, req: SipRequest, inbound: InboundMessage): void {
     const time = this.now();
@@ -32,7 +67,7 @@ export class TransactionEvents {
       event_id: tx.txId,
       type: 'transaction.completed',
       version: CONTRACT_VERSION,
-      time: new Date(time).toISOString(),
+      time: this.iso(time),
       edge: this.edgeId,
       tx: tx.txId,
       method: req.method,
@@ -53,16 +88,6 @@ export class TransactionEvents {
     if (tx.traceId !== undefined) event.trace_id = tx.traceId;
     if (tx.policy !== undefined) event.policy = tx.policy;
     if (tx.acc !== undefined) event.acc = tx.acc;
-    this.bus.publishEvent(subjects.events.transactionCompleted, Buffer.from(JSON.stringify(event)), { msgId: event.event_id }).then(
-      () => this.counters.inc('events_published'),
-      (e: unknown) => {
-        this.counters.inc('events_failed');
-        const t = this.now();
-        if (t - this.lastFailureLog > 10_000) {
-          this.lastFailureLog = t;
-          this.log('event_publish_failed', { error: (e as Error).message });
-        }
-      },
-    );
+    this.batcher.add(event.event_id, JSON.stringify(event));
   }
 }

@@ -135,6 +135,17 @@ export const edgeConfigSchema = {
       default: {},
       properties: {
         enabled: { type: 'boolean', default: true, description: 'Publish transaction events to the event stream' },
+        batch: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'Events leave in messages of JSON lines (one event per line): a message goes when it holds maxEvents events or maxBytes of JSON, or maxDelayMs after its first event',
+          properties: {
+            maxEvents: { type: 'integer', minimum: 1, maximum: 10000, default: 100, description: 'Events per message at most; 1 publishes every event on its own' },
+            maxBytes: { type: 'integer', minimum: 1024, maximum: 8388608, default: 262144, 'x-unit': 'bytes', description: 'JSON per message at most (keep it under the NATS server max_payload)' },
+            maxDelayMs: { type: 'integer', minimum: 0, maximum: 1000, default: 5, 'x-unit': 'ms', description: 'Longest an event waits for its message to fill' },
+          },
+        },
       },
     },
   },
@@ -182,7 +193,7 @@ export interface EdgeConfig {
   transactions: { maxActive: number };
   tcp: { idleTimeoutMs: number; connectTimeoutMs: number; maxConnections: number };
   udp: { recvBufferBytes: number };
-  events: { enabled: boolean };
+  events: { enabled: boolean; batch: { maxEvents: number; maxBytes: number; maxDelayMs: number } };
 }
 
 /** Environment overrides (name → dotted config path). */

@@ -1,0 +1,80 @@
+/**
+ * Events for one stream subject, gathered into messages of JSON lines (contracts event-batch):
+ * a message leaves when it holds `maxEvents` events or `maxBytes` of JSON, or `maxDelayMs` after
+ * its first event. One stream write and one acknowledgement then carry many events, which is what
+ * lets the edge publish an event per transaction at full load; `maxEvents: 1` publishes each event
+ * on its own. The message id is the first event's id, so a resent batch is stored once; an event id
+ * seen twice in one batch is dropped (the stream would have dropped it as a message).
+ */
+import { EVENT_COUNT_HEADER, encodeEvents } from '@sipmesh/contracts';
+import type { Bus } from '@sipmesh/runtime';
+
+export interface EventBatchLimits {
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+  readonly maxDelayMs: number;
+}
+
+export interface EventBatchOutcome {
+  published(count: number): void;
+  failed(count: number, error: Error): void;
+}
+
+export class EventBatcher {
+  private lines: string[] = [];
+  private ids = new Set<string>();
+  private firstId = '';
+  private bytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly subject: string,
+    private readonly limits: EventBatchLimits,
+    private readonly outcome: EventBatchOutcome,
+  ) {}
+
+  /** Number of events waiting for their message. */
+  get pending(): number {
+    return this.lines.length;
+  }
+
+  add(eventId: string, json: string): void {
+    if (this.ids.has(eventId)) return;
+    if (this.lines.length > 0 && this.bytes + json.length + 1 > this.limits.maxBytes) this.flush();
+    if (this.lines.length === 0) this.firstId = eventId;
+    this.lines.push(json);
+    this.ids.add(eventId);
+    this.bytes += json.length + 1;
+    if (this.lines.length >= this.limits.maxEvents || this.bytes >= this.limits.maxBytes) {
+      this.flush();
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(this.flush, this.limits.maxDelayMs);
+    }
+  }
+
+  /** Publishes what is waiting now (also on stop, before the bus drains). */
+  readonly flush = (): void => {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const lines = this.lines;
+    if (lines.length === 0) return;
+    const msgId = this.firstId;
+    this.lines = [];
+    this.ids = new Set();
+    this.bytes = 0;
+    const count = lines.length;
+    let sent: Promise<void>;
+    try {
+      sent = this.bus.publishEvent(this.subject, encodeEvents(lines), { msgId, headers: { [EVENT_COUNT_HEADER]: String(count) } });
+    } catch (e) {
+      sent = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    sent.then(
+      () => this.outcome.published(count),
+      (e: unknown) => this.outcome.failed(count, e instanceof Error ? e : new Error(String(e))),
+    );
+  };
+}
