@@ -3,6 +3,8 @@
  * like any other: the edge answers 513 when it can parse enough to answer.
  */
 import dgram from 'node:dgram';
+import dns from 'node:dns';
+import net from 'node:net';
 import type { InboundMessage, Listener, SendResult, Transport, TransportAddress, TransportEvents } from './transport.js';
 
 export interface UdpListenerOptions {
@@ -41,7 +43,7 @@ export class UdpTransport implements Transport {
 
   private async bindOne(o: UdpListenerOptions): Promise<void> {
     const type = o.ip.includes(':') ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type, reuseAddr: false, ...(o.recvBufferBytes > 0 ? { recvBufferSize: o.recvBufferBytes } : {}) });
+    const socket = dgram.createSocket({ type, reuseAddr: false, lookup: literalFirstLookup, ...(o.recvBufferBytes > 0 ? { recvBufferSize: o.recvBufferBytes } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(o.port, o.ip, () => {
@@ -79,6 +81,21 @@ export class UdpTransport implements Transport {
     await Promise.all(this.sockets.map((s) => new Promise<void>((resolve) => s.socket.close(() => resolve()))));
     this.sockets.length = 0;
   }
+}
+
+/**
+ * dgram resolves every destination through `lookup` before sending, and the default answers even
+ * an IP literal on the next tick: one extra tick and closure per datagram. Destinations here are
+ * nearly always literals (the next-hop resolver works out addresses), so those are answered at
+ * once and only names go to the resolver.
+ */
+function literalFirstLookup(hostname: string, options: dns.LookupOneOptions | number, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = net.isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  dns.lookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
 }
 
 export function makeListener(transport: Listener['transport'], ip: string, port: number, advertise: string | undefined, name: string | undefined): Listener {
