@@ -6,7 +6,6 @@ import { trace } from '@opentelemetry/api';
 import { createValidators } from '@sipmesh/contracts';
 import { declareMetrics, type Bus, type Logger } from '@sipmesh/runtime';
 import type { Registry } from 'prom-client';
-import { SelectionState } from './policy/dispatcher/algorithms.js';
 import { loadRoutesFile } from './policy/static/load-routes-file.js';
 import { RouteService } from './service/route-service.js';
 
@@ -41,10 +40,8 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     options.tracing ? trace.getTracer('sipmesh-router') : undefined,
     options.validateRequests,
   );
-  // Round-robin positions survive reloads so a reload does not restart every set at its first destination.
-  const selection = new SelectionState();
   const load = async (): Promise<{ ok: true; policies: string[] } | { ok: false; errors: string[] }> => {
-    const loaded = await loadRoutesFile(options.routesFile, validators, selection);
+    const loaded = await loadRoutesFile(options.routesFile, validators);
     if (!loaded.ok) {
       metrics.sipmesh_router_reloads_total.inc({ result: 'error' });
       logger.error({ file: options.routesFile, errors: loaded.errors }, 'routes file rejected; keeping the running policies');

@@ -1,88 +1,51 @@
 /**
- * Dispatcher selection algorithms (Kamailio dispatcher `ds_select_dst` algorithm numbers in
- * brackets, mapped at the config boundary). This increment carries the hash and round-robin
- * family; weight, call-load and latency algorithms follow with the full router.
+ * The selection algorithms of Kamailio's `ds_select_dst`, by name. Kamailio's numbers (0-13) are part
+ * of the routes-file format for people coming from Kamailio and are mapped here, at the boundary.
  */
-import type { RouteParams } from '@sipmesh/contracts';
-import { isUsable, type Destination, type DispatcherSet } from './dispatcher-list.js';
 
 export const DispatcherAlgorithm = {
-  hashCallId: 'hash-call-id', // 0
-  hashFrom: 'hash-from', // 1
-  hashTo: 'hash-to', // 2
-  hashRequestUri: 'hash-ruri', // 3
-  roundRobin: 'round-robin', // 4
-  random: 'random', // 6
-  priority: 'priority', // 8
+  hashCallId: 'hash-call-id',
+  hashFrom: 'hash-from',
+  hashTo: 'hash-to',
+  hashRequestUri: 'hash-ruri',
+  roundRobin: 'round-robin',
+  /** Hash of the Authorization/Proxy-Authorization username; round-robin when there is none. */
+  hashAuthUser: 'hash-auth-user',
+  random: 'random',
+  /** Hash of a template over request variables (Kamailio `hash_pvar`). */
+  hashPvar: 'hash-pvar',
+  /** Highest priority first, the others as serial fallback (Kamailio calls it "serial"). */
+  priority: 'priority',
+  weight: 'weight',
+  callLoad: 'call-load',
+  relativeWeight: 'relative-weight',
+  parallel: 'parallel',
+  latency: 'latency',
 } as const;
 export type DispatcherAlgorithm = (typeof DispatcherAlgorithm)[keyof typeof DispatcherAlgorithm];
 
-export const kamailioAlgorithmNumbers: Readonly<Record<number, DispatcherAlgorithm>> = {
-  0: 'hash-call-id',
-  1: 'hash-from',
-  2: 'hash-to',
-  3: 'hash-ruri',
-  4: 'round-robin',
-  6: 'random',
-  8: 'priority',
-};
+/** Kamailio's algorithm number is the position in this list (DS_ALG_HASHCALLID = 0 ... DS_ALG_LATENCY = 13). */
+export const kamailioAlgorithmNumbers: readonly DispatcherAlgorithm[] = [
+  'hash-call-id',
+  'hash-from',
+  'hash-to',
+  'hash-ruri',
+  'round-robin',
+  'hash-auth-user',
+  'random',
+  'hash-pvar',
+  'priority',
+  'weight',
+  'call-load',
+  'relative-weight',
+  'parallel',
+  'latency',
+];
 
-/** Per-set state that must survive between requests (round-robin position). */
-export class SelectionState {
-  private readonly next = new Map<number, number>();
-  take(setId: number, modulo: number): number {
-    const i = (this.next.get(setId) ?? 0) % modulo;
-    this.next.set(setId, i + 1);
-    return i;
-  }
-}
+export const dispatcherAlgorithmNames: readonly DispatcherAlgorithm[] = Object.values(DispatcherAlgorithm);
 
-/**
- * Orders the usable destinations of a set for one request: the selected destination first, then
- * the others in set order as the failover list (Kamailio flags bit 2, `ds_next_dst`).
- */
-export function orderDestinations(
-  set: DispatcherSet,
-  algorithm: DispatcherAlgorithm,
-  params: RouteParams,
-  state: SelectionState,
-  random: () => number = Math.random,
-): Destination[] {
-  const usable = set.destinations.filter(isUsable);
-  if (usable.length <= 1 || algorithm === 'priority') return usable;
-  let first: number;
-  switch (algorithm) {
-    case 'round-robin':
-      first = state.take(set.id, usable.length);
-      break;
-    case 'random':
-      first = Math.floor(random() * usable.length);
-      break;
-    default:
-      first = hashKey(algorithm, params) % usable.length;
-  }
-  return [...usable.slice(first), ...usable.slice(0, first)];
-}
-
-function hashKey(algorithm: DispatcherAlgorithm, p: RouteParams): number {
-  switch (algorithm) {
-    case 'hash-call-id':
-      return fnv1a(p.call_id);
-    case 'hash-from':
-      return fnv1a(p.from.uri);
-    case 'hash-to':
-      return fnv1a(p.to.uri);
-    default:
-      return fnv1a(p.ruri);
-  }
-}
-
-/** FNV-1a, 32 bit: cheap and well spread for short keys such as Call-IDs. */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+/** An algorithm by name or by Kamailio number; undefined when it is neither. */
+export function resolveAlgorithm(a: string | number): DispatcherAlgorithm | undefined {
+  if (typeof a === 'number') return Number.isInteger(a) ? kamailioAlgorithmNumbers[a] : undefined;
+  return dispatcherAlgorithmNames.find((name) => name === a);
 }

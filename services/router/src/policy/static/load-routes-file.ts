@@ -7,14 +7,23 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import type { ContractValidators } from '@sipmesh/contracts';
-import { parseDispatcherList, type DispatcherSet } from '../dispatcher/dispatcher-list.js';
-import { SelectionState } from '../dispatcher/algorithms.js';
+import type { DispatcherSet } from '../dispatcher/dispatcher-list.js';
+import { Dispatcher, type DispatcherOptions } from '../dispatcher/dispatcher.js';
 import { StaticPolicy } from './static-policy.js';
 import { routesFileSchema, type RoutesFile } from './routes-file.js';
 
-export type LoadedPolicies = { ok: true; policies: ReadonlyMap<string, StaticPolicy>; sets: ReadonlyMap<number, DispatcherSet> } | { ok: false; errors: string[] };
+export type LoadedPolicies =
+  | {
+      ok: true;
+      policies: ReadonlyMap<string, StaticPolicy>;
+      sets: ReadonlyMap<number, DispatcherSet>;
+      /** The dispatcher built for this load (selection state, set_state, load and latency feeds, dispatcher.list). */
+      dispatcher: Dispatcher;
+    }
+  | { ok: false; errors: string[] };
 
-export async function loadRoutesFile(file: string, validators: ContractValidators, state = new SelectionState()): Promise<LoadedPolicies> {
+/** Each load builds its own Dispatcher: a reload starts its sets afresh, as a Kamailio reload does. */
+export async function loadRoutesFile(file: string, validators: ContractValidators, options: DispatcherOptions = {}): Promise<LoadedPolicies> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -27,16 +36,16 @@ export async function loadRoutesFile(file: string, validators: ContractValidator
   } catch (e) {
     return { ok: false, errors: [`${file}: ${(e as Error).message}`] };
   }
-  return compileRoutes(doc, path.dirname(file), validators, state);
+  return compileRoutes(doc, path.dirname(file), validators, options);
 }
 
-export async function compileRoutes(doc: unknown, baseDir: string, validators: ContractValidators, state = new SelectionState()): Promise<LoadedPolicies> {
+export async function compileRoutes(doc: unknown, baseDir: string, validators: ContractValidators, options: DispatcherOptions = {}): Promise<LoadedPolicies> {
   const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
   const validate = ajv.compile<RoutesFile>(routesFileSchema);
   if (!validate(doc)) {
     return { ok: false, errors: (validate.errors ?? []).map((e) => `routes file ${e.instancePath || '/'}: ${e.message ?? e.keyword}`) };
   }
-  let sets: ReadonlyMap<number, DispatcherSet> = new Map();
+  let dispatcher = new Dispatcher(new Map(), options);
   if (doc.dispatcher) {
     let listText = doc.dispatcher.inline ?? '';
     if (doc.dispatcher.list) {
@@ -47,16 +56,16 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
         return { ok: false, errors: [`${listFile}: ${(e as Error).message}`] };
       }
     }
-    const parsed = parseDispatcherList(listText);
-    if (!parsed.ok) return { ok: false, errors: parsed.errors.map((e) => `dispatcher list ${e}`) };
-    sets = parsed.sets;
+    const loaded = Dispatcher.fromList(listText, options);
+    if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `dispatcher list ${e}`) };
+    dispatcher = loaded.dispatcher;
   }
   const policies = new Map<string, StaticPolicy>();
   const errors: string[] = [];
   for (const [name, spec] of Object.entries(doc.policies)) {
-    const compiled = StaticPolicy.compile(name, spec.rules, sets, validators, state);
+    const compiled = StaticPolicy.compile(name, spec.rules, dispatcher, validators);
     if (compiled.ok) policies.set(name, compiled.policy);
     else errors.push(...compiled.errors);
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets: dispatcher.sets, dispatcher };
 }

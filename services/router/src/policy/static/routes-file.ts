@@ -1,4 +1,6 @@
 /** Schema of the static routes file (YAML or JSON), validated once when the file is loaded. */
+import { dispatcherAlgorithmNames, kamailioAlgorithmNumbers } from '../dispatcher/algorithms.js';
+
 export const routesFileSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
@@ -56,9 +58,16 @@ export const routesFileSchema = {
           additionalProperties: false,
           properties: {
             set: { type: 'integer', minimum: 0 },
-            algorithm: { oneOf: [{ enum: ['hash-call-id', 'hash-from', 'hash-to', 'hash-ruri', 'round-robin', 'random', 'priority'] }, { type: 'integer' }] },
-            failover: { type: 'boolean', default: true },
+            algorithm: {
+              description: 'Selection algorithm by name or by Kamailio ds_select_dst number (0-13); default round-robin',
+              oneOf: [{ enum: dispatcherAlgorithmNames }, { type: 'integer', minimum: 0, maximum: kamailioAlgorithmNumbers.length - 1 }],
+            },
+            failover: { type: 'boolean', default: true, description: 'Other usable destinations follow as failover routes (Kamailio flags bit 2)' },
             routing: { enum: ['serial', 'parallel'] },
+            limit: { type: 'integer', minimum: 0, description: 'Most destinations in the answer, the selected one included; 0 = no limit' },
+            use_default: { type: 'boolean', description: 'The last destination of the set is only the final fallback (Kamailio use_default)' },
+            hash_pvar: { type: 'string', description: 'Template hashed by algorithm hash-pvar (7), e.g. "$fU" or "$fU@$ci"' },
+            hash_user_only: { type: 'boolean', description: 'Hash only the user part of From/To/R-URI (Kamailio flags bit 1)' },
           },
           required: ['set'],
         },
@@ -80,13 +89,24 @@ export interface RuleMatchSpec {
   source_ip?: string;
 }
 
+export interface DispatcherActionSpec {
+  set: number;
+  algorithm?: string | number;
+  failover?: boolean;
+  routing?: 'serial' | 'parallel';
+  limit?: number;
+  use_default?: boolean;
+  hash_pvar?: string;
+  hash_user_only?: boolean;
+}
+
 export interface RuleSpec {
   name?: string;
   match?: RuleMatchSpec;
   routing?: 'serial' | 'parallel';
   routes?: Record<string, unknown>[];
   reply?: { code: number; reason: string; headers?: string[] };
-  dispatcher?: { set: number; algorithm?: string | number; failover?: boolean; routing?: 'serial' | 'parallel' };
+  dispatcher?: DispatcherActionSpec;
   on_failure?: Record<string, unknown>;
   record_route?: boolean;
 }

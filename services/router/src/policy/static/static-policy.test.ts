@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createValidators, type RouteParams } from '@sipmesh/contracts';
+import { kamailioAlgorithmNumbers } from '../dispatcher/algorithms.js';
 import { compileRoutes } from './load-routes-file.js';
+import type { StaticPolicy } from './static-policy.js';
 
 const validators = createValidators();
 
@@ -65,8 +67,9 @@ describe('static policy', () => {
     const first = p.decide(params({ user: 'lb1' })).routes?.map((x) => x.dst_uri);
     const second = p.decide(params({ user: 'lb2' })).routes?.map((x) => x.dst_uri);
     const third = p.decide(params({ user: 'lb3' })).routes?.map((x) => x.dst_uri);
-    expect(first).toEqual(['sip:127.0.0.1:5071', 'sip:127.0.0.1:5072']);
-    expect(second).toEqual(['sip:127.0.0.1:5072', 'sip:127.0.0.1:5071']);
+    // Equal priorities sit in reverse file order, as in Kamailio, so the round starts at the second line.
+    expect(first).toEqual(['sip:127.0.0.1:5072', 'sip:127.0.0.1:5071']);
+    expect(second).toEqual(['sip:127.0.0.1:5071', 'sip:127.0.0.1:5072']);
     expect(third).toEqual(first);
   });
 
@@ -106,5 +109,99 @@ describe('static policy', () => {
     expect(r).toEqual({ ok: false, errors: ['policy p1, rule 1: dispatcher set 9 is not defined', 'policy p1, r2: /routes/0/uri: must be string'] });
     const r2 = await compileRoutes({ policies: { 'bad name': { rules: [] } } }, '.', validators);
     expect(r2.ok).toBe(false);
+  });
+
+  it('accepts every algorithm by name and by Kamailio number 0-13, and nothing else', async () => {
+    const list = '1 sip:127.0.0.1:5071 0 0 duid=a\n1 sip:127.0.0.1:5072 0 0 duid=b\n';
+    const compile = (algorithm: unknown, extra: object = {}): Promise<{ ok: boolean }> =>
+      compileRoutes({ dispatcher: { inline: list }, policies: { p: { rules: [{ dispatcher: { set: 1, algorithm, ...extra } }] } } }, '.', validators);
+    for (const [n, name] of kamailioAlgorithmNumbers.entries()) {
+      const extra = name === 'hash-pvar' ? { hash_pvar: '$fU' } : {};
+      expect((await compile(n, extra)).ok, `${n}`).toBe(true);
+      expect((await compile(name, extra)).ok, name).toBe(true);
+    }
+    expect((await compile(14)).ok).toBe(false);
+    expect((await compile('weighted')).ok).toBe(false);
+  });
+
+  it('stops the load on dispatcher actions that could never work', async () => {
+    const r = await compileRoutes(
+      {
+        dispatcher: { inline: '1 sip:127.0.0.1:5071 0 0 duid=a\n1 sip:127.0.0.1:5072\n' },
+        policies: {
+          p: {
+            rules: [
+              { name: 'no-template', dispatcher: { set: 1, algorithm: 7 } },
+              { name: 'bad-template', dispatcher: { set: 1, algorithm: 'hash-pvar', hash_pvar: '$var(x)' } },
+              { name: 'stray-template', dispatcher: { set: 1, algorithm: 0, hash_pvar: '$fU' } },
+              { name: 'no-duid', dispatcher: { set: 1, algorithm: 'call-load' } },
+            ],
+          },
+        },
+      },
+      '.',
+      validators,
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual([
+      'policy p, no-template: algorithm hash-pvar (7) needs hash_pvar, e.g. "$fU"',
+      expect.stringMatching(/^policy p, bad-template: hash_pvar "\$var\(x\)": unknown variable \$var /),
+      'policy p, stray-template: hash_pvar is only used by algorithm hash-pvar (7), not hash-call-id',
+      'policy p, no-duid: algorithm call-load (10) counts calls by duid, but set 1 has destinations without one (dispatcher list line 2)',
+    ]);
+  });
+
+  it('turns a selection into routes: limit, socket attribute, parallel algorithm', async () => {
+    const r = await compileRoutes(
+      {
+        dispatcher: { inline: '2 sip:10.0.0.1 0 3 socket=udp:127.0.0.1:5060\n2 sip:10.0.0.2 0 2\n2 sip:10.0.0.3 0 1\n' },
+        policies: {
+          p: {
+            rules: [
+              { match: { ruri_user: 'limit' }, dispatcher: { set: 2, algorithm: 8, limit: 2 } },
+              { match: { ruri_user: 'fork' }, dispatcher: { set: 2, algorithm: 'parallel' } },
+              { match: { ruri_user: 'one' }, dispatcher: { set: 2, algorithm: 'priority', failover: false } },
+            ],
+          },
+        },
+      },
+      '.',
+      validators,
+    );
+    if (!r.ok) throw new Error(r.errors.join());
+    const p = r.policies.get('p')!;
+    expect(p.decide(params({ user: 'limit' }))).toEqual({
+      version: '1.0',
+      routing: 'serial',
+      routes: [{ dst_uri: 'sip:10.0.0.1', socket: 'udp:127.0.0.1:5060' }, { dst_uri: 'sip:10.0.0.2' }],
+    });
+    expect(p.decide(params({ user: 'fork' }))).toMatchObject({ routing: 'parallel', routes: [{ dst_uri: 'sip:10.0.0.1' }, { dst_uri: 'sip:10.0.0.2' }, { dst_uri: 'sip:10.0.0.3' }] });
+    expect(p.decide(params({ user: 'one' })).routes).toEqual([{ dst_uri: 'sip:10.0.0.1', socket: 'udp:127.0.0.1:5060' }]);
+    // The dispatcher of this load answers the set_state RPC; an inactive destination leaves the answer.
+    expect(r.dispatcher.setState(2, 'sip:10.0.0.1', { state: 'inactive', probing: false })).toBe(true);
+    expect(p.decide(params({ user: 'limit' })).routes).toEqual([{ dst_uri: 'sip:10.0.0.2' }, { dst_uri: 'sip:10.0.0.3' }]);
+  });
+
+  it('never answers more than the 64 routes a route answer may carry', async () => {
+    const inline = Array.from({ length: 70 }, (_, i) => `3 sip:10.0.1.${i + 1}`).join('\n');
+    const r = await compileRoutes({ dispatcher: { inline }, policies: { p: { rules: [{ dispatcher: { set: 3, algorithm: 'priority' } }] } } }, '.', validators);
+    if (!r.ok) throw new Error(r.errors.join());
+    const answer = r.policies.get('p')!.decide(params());
+    expect(answer.routes).toHaveLength(64);
+    expect(validators.routeAnswer(answer).ok).toBe(true);
+  });
+
+  it('a reload builds fresh dispatcher state', async () => {
+    const load = async (): Promise<StaticPolicy> => {
+      const r = await compileRoutes(doc, '.', validators);
+      if (!r.ok) throw new Error(r.errors.join());
+      return r.policies.get('default')!;
+    };
+    const before = await load();
+    const firstBefore = before.decide(params({ user: 'lb1' })).routes?.[0];
+    expect(before.decide(params({ user: 'lb2' })).routes?.[0]).not.toEqual(firstBefore);
+    const after = await load();
+    expect(after.decide(params({ user: 'lb1' })).routes?.[0]).toEqual(firstBefore);
   });
 });

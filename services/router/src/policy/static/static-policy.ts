@@ -5,10 +5,13 @@
  */
 import { CONTRACT_VERSION, type ContractValidators, type OnFailure, type Route, type RouteAnswer, type RouteParams } from '@sipmesh/contracts';
 import type { Policy } from '../policy.js';
-import { kamailioAlgorithmNumbers, orderDestinations, SelectionState, type DispatcherAlgorithm } from '../dispatcher/algorithms.js';
-import type { DispatcherSet } from '../dispatcher/dispatcher-list.js';
+import { resolveAlgorithm } from '../dispatcher/algorithms.js';
+import type { Dispatcher, SelectionConfig } from '../dispatcher/dispatcher.js';
+import { compileHashTemplate } from '../dispatcher/hash-key.js';
 import { compileHostPattern, compilePattern, type Matcher } from './match-pattern.js';
-import type { RuleSpec } from './routes-file.js';
+import type { DispatcherActionSpec, RuleSpec } from './routes-file.js';
+
+const MAX_ROUTES = 64;
 
 interface CompiledRule {
   name: string;
@@ -24,13 +27,13 @@ export class StaticPolicy implements Policy {
     private readonly rules: readonly CompiledRule[],
   ) {}
 
-  static compile(name: string, specs: readonly RuleSpec[], sets: ReadonlyMap<number, DispatcherSet>, validators: ContractValidators, state = new SelectionState()): CompileResult {
+  static compile(name: string, specs: readonly RuleSpec[], dispatcher: Dispatcher, validators: ContractValidators): CompileResult {
     const errors: string[] = [];
     const rules: CompiledRule[] = [];
     specs.forEach((spec, i) => {
       const ruleName = spec.name ?? `rule ${i + 1}`;
       const where = `policy ${name}, ${ruleName}`;
-      const decide = compileAction(spec, sets, state, validators, where, errors);
+      const decide = compileAction(spec, dispatcher, validators, where, errors);
       if (decide) rules.push({ name: ruleName, matches: compileMatch(spec), decide });
     });
     return errors.length > 0 ? { ok: false, errors } : { ok: true, policy: new StaticPolicy(name, rules) };
@@ -69,8 +72,7 @@ function compileMatch(spec: RuleSpec): (p: RouteParams) => boolean {
 
 function compileAction(
   spec: RuleSpec,
-  sets: ReadonlyMap<number, DispatcherSet>,
-  state: SelectionState,
+  dispatcher: Dispatcher,
   validators: ContractValidators,
   where: string,
   errors: string[],
@@ -89,25 +91,19 @@ function compileAction(
   }
   const ds = spec.dispatcher;
   if (!ds) return undefined;
-  const set = sets.get(ds.set);
-  if (!set) {
-    errors.push(`${where}: dispatcher set ${ds.set} is not defined`);
-    return undefined;
-  }
-  const algorithm = resolveAlgorithm(ds.algorithm ?? 'round-robin');
-  if (!algorithm) {
-    errors.push(`${where}: unknown dispatcher algorithm ${String(ds.algorithm)}`);
-    return undefined;
-  }
+  const config = compileSelection(ds, dispatcher, (e) => errors.push(`${where}: ${e}`));
+  if (!config) return undefined;
   if (!check({ ...common, version: CONTRACT_VERSION, routes: [{ dst_uri: 'sip:probe.invalid' }] })) return undefined;
-  const failover = ds.failover ?? true;
-  const routing = ds.routing ?? 'serial';
+  // Kamailio's parallel algorithm forks to all; any other can be forked with routing: parallel,
+  // which then takes the whole failover list.
+  const routing = config.algorithm === 'parallel' ? 'parallel' : (ds.routing ?? 'serial');
+  if (routing === 'parallel') config.failover = true;
   const noDestination: RouteAnswer = { version: CONTRACT_VERSION, reply: { code: 404, reason: 'No destination' } };
   return (p) => {
-    const ordered = orderDestinations(set, algorithm, p, state);
-    if (ordered.length === 0) return noDestination;
-    const chosen = failover || routing === 'parallel' ? ordered : ordered.slice(0, 1);
-    return { ...common, version: CONTRACT_VERSION, routing, routes: chosen.map((d) => ({ dst_uri: d.uri })) };
+    const selected = dispatcher.select(ds.set, config, p);
+    if (!selected.ok) return noDestination;
+    const routes = selected.destinations.map((d): Route => (d.attrs.socket ? { dst_uri: d.uri, socket: d.attrs.socket } : { dst_uri: d.uri }));
+    return { ...common, version: CONTRACT_VERSION, routing, routes };
   };
 
   function check(answer: RouteAnswer): boolean {
@@ -117,8 +113,43 @@ function compileAction(
   }
 }
 
-function resolveAlgorithm(a: string | number): DispatcherAlgorithm | undefined {
-  if (typeof a === 'number') return kamailioAlgorithmNumbers[a];
-  const known: readonly string[] = ['hash-call-id', 'hash-from', 'hash-to', 'hash-ruri', 'round-robin', 'random', 'priority'];
-  return known.includes(a) ? (a as DispatcherAlgorithm) : undefined;
+/**
+ * Checks a dispatcher action against the loaded list once, so mistakes Kamailio would only log per
+ * call (a call-load set without duids, a missing hash_pvar) stop the load instead.
+ */
+function compileSelection(ds: DispatcherActionSpec, dispatcher: Dispatcher, error: (message: string) => void): SelectionConfig | undefined {
+  const set = dispatcher.sets.get(ds.set);
+  if (!set) {
+    error(`dispatcher set ${ds.set} is not defined`);
+    return undefined;
+  }
+  const algorithm = resolveAlgorithm(ds.algorithm ?? 'round-robin');
+  if (!algorithm) {
+    error(`unknown dispatcher algorithm ${String(ds.algorithm)}`);
+    return undefined;
+  }
+  // A route answer carries at most 64 routes (contract route-answer.json), whatever the set size.
+  const config: SelectionConfig = { algorithm, failover: ds.failover ?? true, limit: Math.min(ds.limit || MAX_ROUTES, MAX_ROUTES) };
+  if (ds.use_default) config.useDefault = true;
+  if (ds.hash_user_only) config.hashUserOnly = true;
+  if (ds.hash_pvar !== undefined && algorithm !== 'hash-pvar') {
+    error(`hash_pvar is only used by algorithm hash-pvar (7), not ${algorithm}`);
+    return undefined;
+  }
+  if (algorithm === 'hash-pvar') {
+    const template = compileHashTemplate(ds.hash_pvar ?? '');
+    if (!template.ok) {
+      error(ds.hash_pvar === undefined ? 'algorithm hash-pvar (7) needs hash_pvar, e.g. "$fU"' : template.error);
+      return undefined;
+    }
+    config.hashPvar = template.template;
+  }
+  if (algorithm === 'call-load') {
+    const missing = set.destinations.filter((d) => d.attrs.duid === undefined).map((d) => d.line);
+    if (missing.length > 0) {
+      error(`algorithm call-load (10) counts calls by duid, but set ${ds.set} has destinations without one (dispatcher list line ${missing.sort((a, b) => a - b).join(', ')})`);
+      return undefined;
+    }
+  }
+  return config;
 }
