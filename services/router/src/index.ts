@@ -7,3 +7,6 @@ export type { Policy } from './policy/policy.js';
 export { StaticPolicy } from './policy/static/static-policy.js';
 export { loadRoutesFile, compileRoutes } from './policy/static/load-routes-file.js';
 export { parseDispatcherList } from './policy/dispatcher/dispatcher-list.js';
+export { Dispatcher } from './policy/dispatcher/dispatcher.js';
+export { PipelinePolicy } from './policy/pipeline/pipeline-policy.js';
+export type { PolicyStep, RouteContext, StepResult } from './policy/pipeline/route-context.js';

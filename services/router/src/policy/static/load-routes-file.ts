@@ -9,13 +9,17 @@ import { parse as parseYaml } from 'yaml';
 import type { ContractValidators } from '@sipmesh/contracts';
 import type { DispatcherSet } from '../dispatcher/dispatcher-list.js';
 import { Dispatcher, type DispatcherOptions } from '../dispatcher/dispatcher.js';
-import { StaticPolicy } from './static-policy.js';
-import { routesFileSchema, type RoutesFile } from './routes-file.js';
+import { DefaultStep } from '../default/default-step.js';
+import { PipelinePolicy } from '../pipeline/pipeline-policy.js';
+import type { PolicyStep } from '../pipeline/route-context.js';
+import type { Policy } from '../policy.js';
+import { RulesStep, StaticPolicy } from './static-policy.js';
+import { routesFileSchema, type RoutesFile, type StepSpec } from './routes-file.js';
 
 export type LoadedPolicies =
   | {
       ok: true;
-      policies: ReadonlyMap<string, StaticPolicy>;
+      policies: ReadonlyMap<string, Policy>;
       sets: ReadonlyMap<number, DispatcherSet>;
       /** The dispatcher built for this load (selection state, set_state, load and latency feeds, dispatcher.list). */
       dispatcher: Dispatcher;
@@ -60,12 +64,33 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `dispatcher list ${e}`) };
     dispatcher = loaded.dispatcher;
   }
-  const policies = new Map<string, StaticPolicy>();
+  const policies = new Map<string, Policy>();
   const errors: string[] = [];
   for (const [name, spec] of Object.entries(doc.policies)) {
-    const compiled = StaticPolicy.compile(name, spec.rules, dispatcher, validators);
-    if (compiled.ok) policies.set(name, compiled.policy);
-    else errors.push(...compiled.errors);
+    if (spec.rules !== undefined) {
+      const compiled = StaticPolicy.compile(name, spec.rules, dispatcher, validators);
+      if (compiled.ok) policies.set(name, compiled.policy);
+      else errors.push(...compiled.errors);
+      continue;
+    }
+    const steps: PolicyStep[] = [];
+    (spec.steps ?? []).forEach((step, i) => {
+      const built = buildStep(`${name} step ${i + 1}`, step, dispatcher, validators);
+      if (built.ok) steps.push(built.step);
+      else errors.push(...built.errors);
+    });
+    policies.set(name, new PipelinePolicy(name, steps));
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets: dispatcher.sets, dispatcher };
+}
+
+/** One step of a `steps` list; `where` names it in errors (`<policy> step <n>`). */
+function buildStep(where: string, spec: StepSpec, dispatcher: Dispatcher, validators: ContractValidators): { ok: true; step: PolicyStep } | { ok: false; errors: string[] } {
+  if (spec.default !== undefined) {
+    return { ok: true, step: new DefaultStep({ outboundHint: spec.default.outbound_hint ?? true, lookupWithoutDomain: spec.default.lookup_without_domain ?? false }) };
+  }
+  // A dispatcher step is a rules step of one rule that always matches.
+  const rules = spec.rules ?? (spec.dispatcher ? [{ name: 'dispatcher', dispatcher: spec.dispatcher }] : []);
+  const compiled = StaticPolicy.compile(where, rules, dispatcher, validators);
+  return compiled.ok ? { ok: true, step: new RulesStep(compiled.policy) } : compiled;
 }

@@ -21,13 +21,36 @@ export const routesFileSchema = {
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
-        properties: { rules: { type: 'array', items: { $ref: '#/$defs/rule' } } },
-        required: ['rules'],
+        description: 'A policy: `steps` run in order until one answers (404 No route when none does); `rules` alone is a policy of one rules step',
+        properties: {
+          rules: { type: 'array', items: { $ref: '#/$defs/rule' } },
+          steps: { type: 'array', minItems: 1, items: { $ref: '#/$defs/step' } },
+        },
+        oneOf: [{ required: ['rules'] }, { required: ['steps'] }],
       },
     },
   },
   required: ['policies'],
   $defs: {
+    step: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        rules: { type: 'array', items: { $ref: '#/$defs/rule' }, description: 'The first matching rule answers; no match goes on to the next step' },
+        dispatcher: { $ref: '#/$defs/rule/properties/dispatcher', description: 'Select from a dispatcher set (404 No destination when none is usable)' },
+        default: {
+          type: 'object',
+          additionalProperties: false,
+          description: "The book's default proxy decisions: 403 Not relaying, outbound relay with P-hint, 484, location lookup",
+          properties: {
+            outbound_hint: { type: 'boolean', default: true, description: 'Add P-hint: outbound to requests leaving for foreign domains' },
+            lookup_without_domain: { type: 'boolean', default: false, description: 'Look users up by user part only (Kamailio use_domain=0)' },
+          },
+        },
+      },
+      minProperties: 1,
+      maxProperties: 1,
+    },
     rule: {
       type: 'object',
       additionalProperties: false,
@@ -111,7 +134,24 @@ export interface RuleSpec {
   record_route?: boolean;
 }
 
+export interface DefaultStepSpec {
+  outbound_hint?: boolean;
+  lookup_without_domain?: boolean;
+}
+
+/** Exactly one key is present (the schema says so). */
+export interface StepSpec {
+  rules?: RuleSpec[];
+  dispatcher?: DispatcherActionSpec;
+  default?: DefaultStepSpec;
+}
+
+export interface PolicySpec {
+  rules?: RuleSpec[];
+  steps?: StepSpec[];
+}
+
 export interface RoutesFile {
   dispatcher?: { list?: string; inline?: string };
-  policies: Record<string, { rules: RuleSpec[] }>;
+  policies: Record<string, PolicySpec>;
 }

@@ -5,6 +5,7 @@
  */
 import { CONTRACT_VERSION, type ContractValidators, type OnFailure, type Route, type RouteAnswer, type RouteParams } from '@sipmesh/contracts';
 import type { Policy } from '../policy.js';
+import { answer, CONTINUE, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
 import { resolveAlgorithm } from '../dispatcher/algorithms.js';
 import type { Dispatcher, SelectionConfig } from '../dispatcher/dispatcher.js';
 import { compileHashTemplate } from '../dispatcher/hash-key.js';
@@ -20,6 +21,20 @@ interface CompiledRule {
 }
 
 export type CompileResult = { ok: true; policy: StaticPolicy } | { ok: false; errors: string[] };
+
+/**
+ * A list of rules as one step of a policy pipeline: the first matching rule answers, and a request
+ * no rule matches goes on to the next step.
+ */
+export class RulesStep implements PolicyStep {
+  readonly kind = 'rules';
+  constructor(private readonly rules: StaticPolicy) {}
+
+  run(ctx: RouteContext): StepResult {
+    const a = this.rules.match(ctx.params);
+    return a === undefined ? CONTINUE : answer(a);
+  }
+}
 
 export class StaticPolicy implements Policy {
   private constructor(
@@ -40,8 +55,13 @@ export class StaticPolicy implements Policy {
   }
 
   decide(params: RouteParams): RouteAnswer {
+    return this.match(params) ?? { version: CONTRACT_VERSION, reply: { code: 404, reason: 'No route' }, policy: this.name };
+  }
+
+  /** The answer of the first rule that matches, undefined when none does. */
+  match(params: RouteParams): RouteAnswer | undefined {
     for (const rule of this.rules) if (rule.matches(params)) return rule.decide(params);
-    return { version: CONTRACT_VERSION, reply: { code: 404, reason: 'No route' }, policy: this.name };
+    return undefined;
   }
 }
 
