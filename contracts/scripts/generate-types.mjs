@@ -23,6 +23,7 @@ const roots = {
   'route-request.json': 'RouteRequest',
   'continue.json': 'ContinueMessage',
   'transaction-completed.json': 'TransactionCompletedEvent',
+  'options-probe.json': 'OptionsProbeRequest',
 };
 const defNames = {
   'jsonrpc.json#error': 'JsonRpcError',
@@ -33,6 +34,9 @@ const defNames = {
   'route-answer.json#nameAddrChange': 'NameAddrChange',
   'route-answer.json#acc': 'Accounting',
   'route-request.json#routeParams': 'RouteParams',
+  'options-probe.json#probeParams': 'OptionsProbeParams',
+  'options-probe.json#probeResult': 'OptionsProbeResult',
+  'options-probe.json#probeResponse': 'OptionsProbeResponse',
 };
 const pascal = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 const defName = (file, def) => defNames[`${file}#${def}`] ?? pascal(def);

@@ -14,5 +14,7 @@ export const JsonRpcErrorCode = {
   unknownPolicy: 1002,
   /** The policy failed while deciding (data missing, dependency down). */
   policyFailed: 1003,
+  /** An edge could not perform the action at all (unparsable URI, unsupported transport, DNS). */
+  edgeActionFailed: 1004,
 } as const;
 export type JsonRpcErrorCode = (typeof JsonRpcErrorCode)[keyof typeof JsonRpcErrorCode];

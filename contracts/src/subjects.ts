@@ -15,6 +15,9 @@ export const EVENTS_STREAM = 'SIPMESH_EVENTS';
 /** Queue group that router instances join, so each route request reaches exactly one of them. */
 export const ROUTER_QUEUE = 'sipmesh-router';
 
+/** Queue group that edges join for actions any edge can perform (`sipmesh.edges.v1.rpc.<action>`). */
+export const EDGE_QUEUE = 'sipmesh-edge';
+
 /** Policy name used when nothing more specific is configured. */
 export const DEFAULT_POLICY = 'default';
 
@@ -44,6 +47,8 @@ export const subjects = {
   continueWildcard: (edgeId: string): string => `sipmesh.edge.${edgeId}.continue.>`,
   /** Edge-side actions offered to services (OPTIONS probe, send request, NAT ping). */
   edgeRpc: (edgeId: string, action: string): string => `sipmesh.edge.${edgeId}.rpc.${action}`,
+  /** The same actions on whichever edge takes it (queue group EDGE_QUEUE). */
+  anyEdgeRpc: (action: string): string => `sipmesh.edges.v1.rpc.${action}`,
   events: {
     all: 'sipmesh.events.v1.>',
     transactionCompleted: 'sipmesh.events.v1.transaction.completed',

@@ -56,6 +56,18 @@ describe('contract validators', () => {
   });
 });
 
+describe('OPTIONS probe', () => {
+  const v = createValidators();
+  it('accepts a probe request and both forms of its response, and refuses what an edge cannot send', () => {
+    expect(v.optionsProbe({ jsonrpc: '2.0', id: 'p1', method: 'options', params: { uri: 'sip:10.0.0.10:5060;transport=tcp', timeout_ms: 2000 } }).ok).toBe(true);
+    expect(v.optionsProbe({ jsonrpc: '2.0', id: 'p1', method: 'options', params: { uri: 'tel:+4930123' } }).ok).toBe(false);
+    expect(v.optionsProbe({ jsonrpc: '2.0', id: 'p1', method: 'options', params: { uri: 'sip:a', timeout_ms: 5 } }).ok).toBe(false);
+    expect(v.optionsProbeResponse({ jsonrpc: '2.0', id: 'p1', result: { status: 200, reason: 'OK', local: false, rtt_ms: 1.5, edge: 'e1' } }).ok).toBe(true);
+    expect(v.optionsProbeResponse({ jsonrpc: '2.0', id: 'p1', error: { code: -32602, message: 'bad uri' } }).ok).toBe(true);
+    expect(v.optionsProbeResponse({ jsonrpc: '2.0', id: 'p1', result: { status: 100, reason: 'Trying', local: false, rtt_ms: 1, edge: 'e1' } }).ok).toBe(false);
+  });
+});
+
 describe('versions', () => {
   it('accepts the same or an older major version and rejects a newer one', () => {
     expect(checkVersion('1.0')).toEqual({ ok: true });
@@ -72,6 +84,8 @@ describe('subjects', () => {
     expect(subjects.continue('edge1')).toBe('sipmesh.edge.edge1.continue');
     expect(subjects.continueFor('edge1.17.99')).toBe('sipmesh.edge.edge1.continue.17.99');
     expect(subjects.events.transactionCompleted).toBe('sipmesh.events.v1.transaction.completed');
+    expect(subjects.edgeRpc('edge1', 'options')).toBe('sipmesh.edge.edge1.rpc.options');
+    expect(subjects.anyEdgeRpc('options')).toBe('sipmesh.edges.v1.rpc.options');
   });
 
   it('round-trips transaction ids and rejects malformed ones', () => {

@@ -9,6 +9,8 @@ import addFormatsModule from 'ajv-formats';
 import { CONTRACT_MAJOR } from './subjects.js';
 import type {
   ContinueMessage,
+  OptionsProbeRequest,
+  OptionsProbeResponse,
   JsonRpcErrorResponse,
   RouteAnswer,
   RouteRequest,
@@ -24,9 +26,11 @@ export interface ContractValidators {
   continueMessage: Validator<ContinueMessage>;
   jsonRpcErrorResponse: Validator<JsonRpcErrorResponse>;
   transactionCompleted: Validator<TransactionCompletedEvent>;
+  optionsProbe: Validator<OptionsProbeRequest>;
+  optionsProbeResponse: Validator<OptionsProbeResponse>;
 }
 
-const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json'] as const;
+const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json'] as const;
 const ID_BASE = 'https://schemas.sipmesh.org/v1/';
 
 /** Directory of the v1 schemas, found relative to this module in both src/ and dist/. */
@@ -59,6 +63,8 @@ export function createValidators(): ContractValidators {
     continueMessage: make<ContinueMessage>('continue.json'),
     jsonRpcErrorResponse: make<JsonRpcErrorResponse>('jsonrpc.json'),
     transactionCompleted: make<TransactionCompletedEvent>('transaction-completed.json'),
+    optionsProbe: make<OptionsProbeRequest>('options-probe.json'),
+    optionsProbeResponse: make<OptionsProbeResponse>('options-probe.json#/$defs/probeResponse'),
   };
 }
 

@@ -406,3 +406,70 @@ export interface TransactionCompletedEvent {
   duration_ms: number;
   acc?: Accounting;
 }
+/**
+ * Asks an edge to send one out-of-dialog OPTIONS request and report the final response: how routers probe dispatcher destinations (Kamailio ds_ping_interval) without speaking SIP themselves. The reply is a JSON-RPC response whose result is a probeResult; a request the edge cannot send at all (bad URI, unsupported transport) gets a JSON-RPC error.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "OptionsProbeRequest".
+ */
+export interface OptionsProbeRequest {
+  jsonrpc: '2.0';
+  id: string;
+  method: 'options';
+  params: OptionsProbeParams;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "OptionsProbeParams".
+ */
+export interface OptionsProbeParams {
+  /**
+   * Request-URI of the OPTIONS (a dispatcher destination)
+   */
+  uri: string;
+  /**
+   * Next hop, when it is not the Request-URI
+   */
+  dst_uri?: string;
+  /**
+   * From URI (Kamailio ds_ping_from); default sip:sipmesh@<edge address>
+   */
+  from?: string;
+  /**
+   * Longest wait for a final response; a local 408 after it. Default 5000
+   */
+  timeout_ms?: number;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "OptionsProbeResult".
+ */
+export interface OptionsProbeResult {
+  /**
+   * Final status: the peer's, or 408 (no answer) / 503 (could not send) made locally
+   */
+  status: number;
+  reason: string;
+  /**
+   * True when the status was made by the edge (timeout, transport error), not received
+   */
+  local: boolean;
+  /**
+   * Time from sending the OPTIONS to its final response
+   */
+  rtt_ms: number;
+  /**
+   * Id of the edge that probed
+   */
+  edge: string;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "OptionsProbeResponse".
+ */
+export interface OptionsProbeResponse {
+  jsonrpc: '2.0';
+  id: string;
+  result?: OptionsProbeResult;
+  error?: JsonRpcError;
+}

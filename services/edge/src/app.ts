@@ -9,6 +9,8 @@ import { logEvent, type Bus, type Logger } from '@sipmesh/runtime';
 import { edgeLogEvents, type EdgeLogEventName } from './log-events.js';
 import type { Registry } from 'prom-client';
 import { RouteClient } from './bus/route-client.js';
+import { EdgeRpc } from './bus/edge-rpc.js';
+import { OptionsProber } from './probe/options-probe.js';
 import { TransactionEvents } from './bus/transaction-events.js';
 import type { EdgeConfig } from './config/edge-config.js';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
@@ -84,6 +86,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   const validators = createValidators();
   const router = new RouteClient(bus, config.id, validators, metrics, log);
   router.start();
+  const resolver = new NextHopResolver(new Set(listeners.map((l) => l.transport)));
   const txEvents = config.events.enabled ? new TransactionEvents(bus, config.id, metrics, log, config.events.batch) : undefined;
   if (txEvents && bus.kind === 'nats') {
     await bus.ensureStream(EVENTS_STREAM, [subjects.events.all], { maxAgeMs: 24 * 3600_000, duplicateWindowMs: 120_000 });
@@ -95,7 +98,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     timers: profiles.value,
     table,
     ours: new OurAddresses(listeners, config.domains),
-    resolver: new NextHopResolver(new Set(listeners.map((l) => l.transport))),
+    resolver,
     transports,
     router,
     counters: metrics,
@@ -105,6 +108,8 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     log,
   });
   bound.core = core;
+  const rpc = new EdgeRpc(bus, config.id, validators, new OptionsProber({ edgeId: config.id, wheel, timers: profiles.value, table, resolver, transports, now: Date.now }));
+  rpc.start();
 
   metrics.readGaugesFrom({
     sipmesh_edge_transactions_live: () => table.size,
@@ -129,6 +134,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     ready: () => (bus.status === 'connected' ? { ready: true, reasons: [] } : { ready: false, reasons: [`bus ${bus.status}`] }),
     async stop() {
       router.stop();
+      rpc.stop();
       await udp?.close();
       await tcp?.close();
       wheel.close();
