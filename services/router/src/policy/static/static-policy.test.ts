@@ -2,9 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { createValidators, type RouteParams } from '@sipmesh/contracts';
 import { kamailioAlgorithmNumbers } from '../dispatcher/algorithms.js';
 import { compileRoutes } from './load-routes-file.js';
-import type { StaticPolicy } from './static-policy.js';
+import type { Policy } from '../policy.js';
+import { StaticPolicy } from './static-policy.js';
 
 const validators = createValidators();
+
+/** A policy written as `rules`, which decides synchronously. */
+function rulesPolicy(policies: ReadonlyMap<string, Policy>, name: string): StaticPolicy {
+  const p = policies.get(name);
+  if (!(p instanceof StaticPolicy)) throw new Error(`policy ${name} is not a rules policy`);
+  return p;
+}
 
 function params(over: Partial<RouteParams> & { user?: string; callId?: string } = {}): RouteParams {
   const user = over.user ?? '9196';
@@ -49,7 +57,7 @@ describe('static policy', () => {
     const r = await compileRoutes(doc, '.', validators);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    const p = r.policies.get('default')!;
+    const p = rulesPolicy(r.policies, 'default');
     expect(p.decide(params({ user: 'busy' }))).toEqual({ version: '1.0', reply: { code: 486, reason: 'Busy Here' } });
     expect(p.decide(params({ user: 'fork' }))).toEqual({
       version: '1.0',
@@ -63,7 +71,7 @@ describe('static policy', () => {
   it('round-robins a dispatcher set and keeps the others as failover routes', async () => {
     const r = await compileRoutes(doc, '.', validators);
     if (!r.ok) throw new Error(r.errors.join());
-    const p = r.policies.get('default')!;
+    const p = rulesPolicy(r.policies, 'default');
     const first = p.decide(params({ user: 'lb1' })).routes?.map((x) => x.dst_uri);
     const second = p.decide(params({ user: 'lb2' })).routes?.map((x) => x.dst_uri);
     const third = p.decide(params({ user: 'lb3' })).routes?.map((x) => x.dst_uri);
@@ -76,7 +84,7 @@ describe('static policy', () => {
   it('hashes the Call-ID: the same call always gets the same destination, different calls spread', async () => {
     const r = await compileRoutes(doc, '.', validators);
     if (!r.ok) throw new Error(r.errors.join());
-    const p = r.policies.get('default')!;
+    const p = rulesPolicy(r.policies, 'default');
     const pick = (callId: string): string | undefined => p.decide(params({ user: 'h1', callId })).routes?.[0]?.dst_uri;
     expect(pick('abc@host')).toBe(pick('abc@host'));
     const counts = new Map<string, number>();
@@ -91,7 +99,7 @@ describe('static policy', () => {
   it('answers 404 No destination when no destination of the set is usable', async () => {
     const r = await compileRoutes(doc, '.', validators);
     if (!r.ok) throw new Error(r.errors.join());
-    expect(r.policies.get('default')!.decide(params({ user: 'dead' }))).toEqual({ version: '1.0', reply: { code: 404, reason: 'No destination' } });
+    expect(rulesPolicy(r.policies, 'default').decide(params({ user: 'dead' }))).toEqual({ version: '1.0', reply: { code: 404, reason: 'No destination' } });
   });
 
   it('rejects a file with mistakes and says where', async () => {
@@ -170,7 +178,7 @@ describe('static policy', () => {
       validators,
     );
     if (!r.ok) throw new Error(r.errors.join());
-    const p = r.policies.get('p')!;
+    const p = rulesPolicy(r.policies, 'p');
     expect(p.decide(params({ user: 'limit' }))).toEqual({
       version: '1.0',
       routing: 'serial',
@@ -187,7 +195,7 @@ describe('static policy', () => {
     const inline = Array.from({ length: 70 }, (_, i) => `3 sip:10.0.1.${i + 1}`).join('\n');
     const r = await compileRoutes({ dispatcher: { inline }, policies: { p: { rules: [{ dispatcher: { set: 3, algorithm: 'priority' } }] } } }, '.', validators);
     if (!r.ok) throw new Error(r.errors.join());
-    const answer = r.policies.get('p')!.decide(params());
+    const answer = rulesPolicy(r.policies, 'p').decide(params());
     expect(answer.routes).toHaveLength(64);
     expect(validators.routeAnswer(answer).ok).toBe(true);
   });
@@ -196,7 +204,7 @@ describe('static policy', () => {
     const load = async (): Promise<StaticPolicy> => {
       const r = await compileRoutes(doc, '.', validators);
       if (!r.ok) throw new Error(r.errors.join());
-      return r.policies.get('default')!;
+      return rulesPolicy(r.policies, 'default');
     };
     const before = await load();
     const firstBefore = before.decide(params({ user: 'lb1' })).routes?.[0];
