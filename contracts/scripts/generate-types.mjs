@@ -24,6 +24,7 @@ const roots = {
   'continue.json': 'ContinueMessage',
   'transaction-completed.json': 'TransactionCompletedEvent',
   'options-probe.json': 'OptionsProbeRequest',
+  'dispatcher-state.json': 'DispatcherStateEvent',
 };
 const defNames = {
   'jsonrpc.json#error': 'JsonRpcError',

@@ -12,6 +12,7 @@ export type {
   JsonRpcErrorResponse,
   TransactionCompletedEvent,
   OptionsProbeRequest,
+  DispatcherStateEvent,
   OptionsProbeParams,
   OptionsProbeResult,
   OptionsProbeResponse,

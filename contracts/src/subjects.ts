@@ -52,6 +52,7 @@ export const subjects = {
   events: {
     all: 'sipmesh.events.v1.>',
     transactionCompleted: 'sipmesh.events.v1.transaction.completed',
+    dispatcherState: 'sipmesh.events.v1.dispatcher.state',
   },
 } as const;
 

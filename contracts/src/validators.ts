@@ -9,6 +9,7 @@ import addFormatsModule from 'ajv-formats';
 import { CONTRACT_MAJOR } from './subjects.js';
 import type {
   ContinueMessage,
+  DispatcherStateEvent,
   OptionsProbeRequest,
   OptionsProbeResponse,
   JsonRpcErrorResponse,
@@ -28,9 +29,10 @@ export interface ContractValidators {
   transactionCompleted: Validator<TransactionCompletedEvent>;
   optionsProbe: Validator<OptionsProbeRequest>;
   optionsProbeResponse: Validator<OptionsProbeResponse>;
+  dispatcherState: Validator<DispatcherStateEvent>;
 }
 
-const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json'] as const;
+const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json'] as const;
 const ID_BASE = 'https://schemas.sipmesh.org/v1/';
 
 /** Directory of the v1 schemas, found relative to this module in both src/ and dist/. */
@@ -65,6 +67,7 @@ export function createValidators(): ContractValidators {
     transactionCompleted: make<TransactionCompletedEvent>('transaction-completed.json'),
     optionsProbe: make<OptionsProbeRequest>('options-probe.json'),
     optionsProbeResponse: make<OptionsProbeResponse>('options-probe.json#/$defs/probeResponse'),
+    dispatcherState: make<DispatcherStateEvent>('dispatcher-state.json'),
   };
 }
 

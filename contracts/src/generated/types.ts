@@ -441,6 +441,43 @@ export interface OptionsProbeParams {
   timeout_ms?: number;
 }
 /**
+ * Published by a router on sipmesh.events.v1.dispatcher.state (JetStream stream SIPMESH_EVENTS) when keepalive probing makes a destination stop taking calls (inactive) or take them again (Kamailio's dispatcher:dst-down and dispatcher:dst-up event routes). Moves between active and trying (still taking calls) are not announced.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "DispatcherStateEvent".
+ */
+export interface DispatcherStateEvent {
+  /**
+   * Unique id, also the JetStream message id
+   */
+  event_id: string;
+  type: 'dispatcher.state';
+  version: Version;
+  time: string;
+  /**
+   * Id of the router whose prober saw the change
+   */
+  router: string;
+  set: number;
+  uri: string;
+  state: 'active' | 'trying' | 'inactive' | 'disabled';
+  previous: 'active' | 'trying' | 'inactive' | 'disabled';
+  probing: boolean;
+  /**
+   * up: the destination takes calls again; down: it stopped taking them
+   */
+  direction: 'up' | 'down';
+  /**
+   * Final status of the keepalive that caused the change
+   */
+  status: number;
+  reason: string;
+  /**
+   * The status was made by the edge (no answer, could not send)
+   */
+  local: boolean;
+}
+/**
  * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
  * via the `definition` "OptionsProbeResult".
  */

@@ -7,9 +7,13 @@ import { createValidators } from '@sipmesh/contracts';
 import { declareMetrics, type Bus, type Logger } from '@sipmesh/runtime';
 import type { Registry } from 'prom-client';
 import { loadRoutesFile } from './policy/static/load-routes-file.js';
+import type { Dispatcher } from './policy/dispatcher/dispatcher.js';
+import { DispatcherProber } from './service/dispatcher-prober.js';
 import { RouteService } from './service/route-service.js';
 
 export interface RouterAppOptions {
+  /** Router instance id (event ids, probe ids). */
+  id?: string;
   routesFile: string;
   validateRequests: boolean;
   bus: Bus;
@@ -22,6 +26,10 @@ export interface RouterApp {
   readonly service: RouteService;
   /** Loads the routes file again; on any error the running policies stay. */
   reload(): Promise<{ ok: true; policies: string[] } | { ok: false; errors: string[] }>;
+  /** The dispatcher of the routes file now serving (dispatcher.list, set_state). */
+  dispatcher(): Dispatcher;
+  /** Keepalive probing of the dispatcher destinations (one round on demand, for admin and tests). */
+  readonly prober: DispatcherProber;
   stop(): void;
 }
 
@@ -31,7 +39,20 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
   const metrics = declareMetrics(options.registry, {
     sipmesh_router_decisions_total: { type: 'counter', help: 'Route requests answered, by policy and outcome', labelNames: ['policy', 'outcome'] },
     sipmesh_router_reloads_total: { type: 'counter', help: 'Routes file loads, by result', labelNames: ['result'] },
+    sipmesh_router_probes_total: { type: 'counter', help: 'Dispatcher keepalives, by outcome (up, down, unavailable: no edge could send it)', labelNames: ['outcome'] },
+    sipmesh_router_destination_transitions_total: { type: 'counter', help: 'Dispatcher destinations going down or coming back up', labelNames: ['direction'] },
   });
+  const prober = new DispatcherProber(
+    options.bus,
+    options.id ?? 'router1',
+    validators,
+    {
+      probe: (outcome) => metrics.sipmesh_router_probes_total.inc({ outcome }),
+      transition: (direction) => metrics.sipmesh_router_destination_transitions_total.inc({ direction }),
+    },
+    logger,
+  );
+  let current: Dispatcher | undefined;
   const service = new RouteService(
     options.bus,
     validators,
@@ -48,11 +69,22 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
       return loaded;
     }
     service.setPolicies(loaded.policies);
+    current = loaded.dispatcher;
+    prober.use(loaded.dispatcher, loaded.probing);
     metrics.sipmesh_router_reloads_total.inc({ result: 'ok' });
     logger.info({ file: options.routesFile, policies: [...loaded.policies.keys()], dispatcherSets: loaded.sets.size }, 'routes loaded');
     return { ok: true, policies: [...loaded.policies.keys()] };
   };
   const first = await load();
   if (!first.ok) throw new Error(`routes file ${options.routesFile}:\n  ${first.errors.join('\n  ')}`);
-  return { service, reload: load, stop: () => service.stop() };
+  return {
+    service,
+    reload: load,
+    prober,
+    dispatcher: () => current as Dispatcher,
+    stop: () => {
+      prober.stop();
+      service.stop();
+    },
+  };
 }

@@ -24,7 +24,7 @@ export const NATS_URL = 'nats://127.0.0.1:4222';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export interface RoutesDoc {
-  dispatcher?: { inline?: string };
+  dispatcher?: { inline?: string; probing?: Record<string, unknown> };
   rules: Record<string, unknown>[];
 }
 
@@ -57,6 +57,8 @@ export interface SipmeshUnderTest {
   metrics(): Promise<Map<string, number>>;
   /** Metrics of each router process (nats mode); embedded mode shares the edge's registry. */
   routerMetrics(): Promise<Map<string, number>[]>;
+  /** Admin HTTP ports of the routers (embedded mode: the one admin server). */
+  readonly routerAdminPorts: readonly number[];
   stop(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
       routers: [],
       metrics: () => scrape(adminPort),
       routerMetrics: async () => [await scrape(adminPort)],
+      routerAdminPorts: [adminPort],
       stop: async () => {
         await stopAll(embedded.stoppables);
         rmSync(dir, { recursive: true, force: true });
@@ -141,6 +144,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
     routers,
     metrics: () => scrape(adminPort),
     routerMetrics: () => Promise.all(routerAdminPorts.map((p) => scrape(p))),
+    routerAdminPorts,
     stop: async () => {
       await Promise.all(children.map((c) => terminate(c)));
       await bus.close();

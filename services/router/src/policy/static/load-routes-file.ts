@@ -10,6 +10,8 @@ import type { ContractValidators } from '@sipmesh/contracts';
 import type { DispatcherSet } from '../dispatcher/dispatcher-list.js';
 import { Dispatcher, type DispatcherOptions } from '../dispatcher/dispatcher.js';
 import { DefaultStep } from '../default/default-step.js';
+import { parseReplyCodes } from '../dispatcher/probe-state.js';
+import type { ProbeConfig } from '../../service/dispatcher-prober.js';
 import { PipelinePolicy } from '../pipeline/pipeline-policy.js';
 import type { PolicyStep } from '../pipeline/route-context.js';
 import type { Policy } from '../policy.js';
@@ -23,6 +25,8 @@ export type LoadedPolicies =
       sets: ReadonlyMap<number, DispatcherSet>;
       /** The dispatcher built for this load (selection state, set_state, load and latency feeds, dispatcher.list). */
       dispatcher: Dispatcher;
+      /** Keepalive probing of its destinations; undefined when not configured or switched off. */
+      probing: ProbeConfig | undefined;
     }
   | { ok: false; errors: string[] };
 
@@ -81,7 +85,21 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
     });
     policies.set(name, new PipelinePolicy(name, steps));
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets: dispatcher.sets, dispatcher };
+  let probing: ProbeConfig | undefined;
+  const p = doc.dispatcher?.probing;
+  if (p && p.ping_interval > 0) {
+    const codes = parseReplyCodes(p.ping_reply_codes);
+    if (!codes.ok) errors.push(`dispatcher probing ping_reply_codes: ${codes.error}`);
+    else {
+      probing = {
+        intervalMs: p.ping_interval * 1000,
+        rules: { mode: p.probing_mode, threshold: p.probing_threshold, inactiveThreshold: p.inactive_threshold, upCodes: codes.value },
+        from: p.ping_from,
+        timeoutMs: p.ping_timeout_ms,
+      };
+    }
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets: dispatcher.sets, dispatcher, probing };
 }
 
 /** One step of a `steps` list; `where` names it in errors (`<policy> step <n>`). */

@@ -12,6 +12,20 @@ export const routesFileSchema = {
       properties: {
         list: { type: 'string', description: 'Path of a Kamailio dispatcher.list file, relative to the routes file' },
         inline: { type: 'string', description: 'dispatcher.list content inline' },
+        probing: {
+          type: 'object',
+          additionalProperties: false,
+          description: "Keepalive OPTIONS to the destinations, sent through an edge (Kamailio's ds_ping_* and ds_probing_* parameters)",
+          properties: {
+            ping_interval: { type: 'integer', minimum: 0, default: 0, description: 'Seconds between rounds; 0 = no probing (ds_ping_interval)' },
+            probing_mode: { enum: [0, 1, 2, 3], default: 1, description: '0: only destinations flagged probing, until they are back; 1: every destination; 2: only inactive ones flagged probing; 3: flagged ones, continuously (ds_probing_mode)' },
+            probing_threshold: { type: 'integer', minimum: 1, default: 1, description: 'Failed keepalives in a row before a destination goes inactive (ds_probing_threshold)' },
+            inactive_threshold: { type: 'integer', minimum: 1, default: 1, description: 'Successful keepalives in a row before it is active again (ds_inactive_threshold)' },
+            ping_reply_codes: { type: 'string', default: '', description: 'Replies besides 2xx that count as up, e.g. "class=3;code=403;code=488" (ds_ping_reply_codes); a 408 made locally never counts' },
+            ping_from: { type: 'string', default: 'sip:dispatcher@localhost', description: 'From URI of the keepalives; a destination ping_from attribute wins (ds_ping_from)' },
+            ping_timeout_ms: { type: 'integer', minimum: 100, maximum: 60000, default: 5000, description: 'Longest wait for a keepalive reply before it counts as failed' },
+          },
+        },
       },
     },
     policies: {
@@ -151,7 +165,17 @@ export interface PolicySpec {
   steps?: StepSpec[];
 }
 
+export interface ProbingSpec {
+  ping_interval: number;
+  probing_mode: 0 | 1 | 2 | 3;
+  probing_threshold: number;
+  inactive_threshold: number;
+  ping_reply_codes: string;
+  ping_from: string;
+  ping_timeout_ms: number;
+}
+
 export interface RoutesFile {
-  dispatcher?: { list?: string; inline?: string };
+  dispatcher?: { list?: string; inline?: string; probing?: ProbingSpec };
   policies: Record<string, PolicySpec>;
 }

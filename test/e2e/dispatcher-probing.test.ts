@@ -1,0 +1,138 @@
+/**
+ * Dispatcher keepalives through the edge, in both modes: the router asks an edge to OPTIONS each
+ * destination; a destination that stops answering goes inactive and gets no calls (SIPp MESSAGEs
+ * through the edge) until it answers again, and each change is announced.
+ */
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { decodeEvents, subjects, type DispatcherStateEvent } from '@sipmesh/contracts';
+import { LocalBus } from '@sipmesh/runtime';
+import { afterEach, describe, expect, it } from 'vitest';
+import { requireInfra } from '../helpers/infra.js';
+import { freePort } from '../helpers/ports.js';
+import { runSipp, scenarioPath, stopAllSipp } from '../helpers/sipp.js';
+import { startSipmesh, type BusMode, type SipmeshUnderTest } from './support/sipmesh-under-test.js';
+
+/** A SIP peer that answers every request with 200 and counts what it got, by method. */
+class Peer {
+  readonly got = new Map<string, number>();
+  private socket: dgram.Socket | undefined;
+  constructor(readonly port: number) {}
+
+  async start(): Promise<void> {
+    const socket = dgram.createSocket('udp4');
+    socket.on('message', (data: Buffer, rinfo) => {
+      const text = data.toString();
+      const method = /^([A-Z]+) /.exec(text)?.[1];
+      if (method === undefined || method === 'ACK') return;
+      this.got.set(method, (this.got.get(method) ?? 0) + 1);
+      const copy = (name: string): string => (new RegExp(`^${name}:.*$`, 'mi').exec(text)?.[0] ?? '') + '\r\n';
+      const vias = text.match(/^Via:.*$/gim)?.join('\r\n') ?? '';
+      const reply = `SIP/2.0 200 OK\r\n${vias}\r\n${copy('From')}${copy('To').replace(/\r\n$/, ';tag=peer\r\n')}${copy('Call-ID')}${copy('CSeq')}Content-Length: 0\r\n\r\n`;
+      socket.send(Buffer.from(reply), rinfo.port, rinfo.address);
+    });
+    socket.bind(this.port, '127.0.0.1');
+    await once(socket, 'listening');
+    this.socket = socket;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.socket;
+    this.socket = undefined;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  calls(): number {
+    return this.got.get('MESSAGE') ?? 0;
+  }
+}
+
+interface ListedDest {
+  DEST: { URI: string; FLAGS: string };
+}
+
+async function flagsOf(sipmesh: SipmeshUnderTest): Promise<Record<string, string>> {
+  const res = await fetch(`http://127.0.0.1:${sipmesh.routerAdminPorts[0] ?? 0}/dispatcher/list`);
+  const list = (await res.json()) as { RECORDS: { SET: { TARGETS: ListedDest[] } }[] };
+  const out: Record<string, string> = {};
+  for (const r of list.RECORDS) for (const t of r.SET.TARGETS) out[t.DEST.URI] = t.DEST.FLAGS;
+  return out;
+}
+
+describe.each<BusMode>(['local', 'nats'])('dispatcher probing over the %s bus', async (mode) => {
+  if (!(await requireInfra('sipp'))) return;
+  if (mode === 'nats' && !(await requireInfra('nats'))) return;
+
+  let sipmesh: SipmeshUnderTest | undefined;
+  const peers: Peer[] = [];
+  afterEach(async () => {
+    await stopAllSipp();
+    await sipmesh?.stop();
+    sipmesh = undefined;
+    for (const p of peers.splice(0)) await p.stop();
+  });
+
+  const messages = async (count: number): Promise<void> => {
+    const r = await runSipp({ scenario: scenarioPath('uac-message.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh?.sipPort ?? 0}`, service: 'lb', calls: count, rate: 50, timeoutS: 20, traceMessages: false }).done;
+    expect(r.failedCalls, r.summary).toBe(0);
+    expect(r.successfulCalls).toBe(count);
+  };
+
+  it('takes a silent destination out of rotation and back in when it answers again', async () => {
+    const a = new Peer(await freePort('udp', { leaseMs: Infinity }));
+    const b = new Peer(await freePort('udp', { leaseMs: Infinity }));
+    peers.push(a, b);
+    await a.start();
+    await b.start();
+    const uriA = `sip:127.0.0.1:${a.port}`;
+    const uriB = `sip:127.0.0.1:${b.port}`;
+    sipmesh = await startSipmesh({
+      mode,
+      routes: {
+        dispatcher: { inline: `1 ${uriA}\n1 ${uriB}\n`, probing: { ping_interval: 1, probing_mode: 1, probing_threshold: 2, ping_timeout_ms: 400 } },
+        rules: [{ dispatcher: { set: 1, algorithm: 'round-robin', failover: false } }],
+      },
+    });
+    const ui = sipmesh;
+    await expect.poll(async () => flagsOf(ui), { timeout: 10_000, interval: 250 }).toEqual({ [uriA]: 'AP', [uriB]: 'AP' });
+    expect(a.got.get('OPTIONS') ?? 0).toBeGreaterThan(0);
+
+    await messages(10);
+    expect(a.calls()).toBe(5);
+    expect(b.calls()).toBe(5);
+
+    // B goes silent: two unanswered keepalives (threshold 2) take it down
+    await b.stop();
+    await expect.poll(async () => (await flagsOf(ui))[uriB], { timeout: 10_000, interval: 250 }).toBe('IP');
+    const before = a.calls();
+    await messages(10);
+    expect(a.calls() - before).toBe(10);
+
+    // B answers again: the next keepalive brings it back
+    await b.start();
+    await expect.poll(async () => (await flagsOf(ui))[uriB], { timeout: 10_000, interval: 250 }).toBe('AP');
+    const bBefore = b.calls();
+    await messages(10);
+    expect(b.calls() - bBefore).toBe(5);
+
+    // An operator disables A (kamcmd dispatcher.set_state d 1 <uri>): probes leave it alone, calls go to B
+    const admin = `http://127.0.0.1:${ui.routerAdminPorts[0] ?? 0}`;
+    const setState = (body: unknown): Promise<Response> => fetch(`${admin}/dispatcher/set_state`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await setState({ state: 'd', group: 1, address: uriA })).status).toBe(200);
+    expect((await setState({ state: 'x', group: 1, address: uriA })).status).toBe(400);
+    expect((await setState({ state: 'a', group: 9, address: uriA })).status).toBe(404);
+    expect((await flagsOf(ui))[uriA]?.charAt(0)).toBe('D');
+    const [aBefore, bBefore2] = [a.calls(), b.calls()];
+    await messages(6);
+    expect([a.calls() - aBefore, b.calls() - bBefore2]).toEqual([0, 6]);
+    expect((await flagsOf(ui))[uriA]?.charAt(0)).toBe('D');
+
+    const m = (await ui.routerMetrics())[0];
+    expect(m?.get('sipmesh_router_destination_transitions_total')).toBeGreaterThanOrEqual(2);
+    if (ui.bus instanceof LocalBus) {
+      const events = ui.bus.readEvents().filter((e) => e.subject === subjects.events.dispatcherState).flatMap((e) => decodeEvents(e.data) as DispatcherStateEvent[]);
+      expect(events.filter((e) => e.uri === uriB).map((e) => `${e.direction} ${e.previous}->${e.state}`)).toEqual(['down trying->inactive', 'up inactive->active']);
+      expect(events.find((e) => e.direction === 'down')).toMatchObject({ set: 1, status: 408, local: true });
+    }
+  }, 60_000);
+});
