@@ -10,3 +10,6 @@ export { parseDispatcherList } from './policy/dispatcher/dispatcher-list.js';
 export { Dispatcher } from './policy/dispatcher/dispatcher.js';
 export { PipelinePolicy } from './policy/pipeline/pipeline-policy.js';
 export type { PolicyStep, RouteContext, StepResult } from './policy/pipeline/route-context.js';
+export { migrate, migrationsDirectory } from './data/migrations.js';
+export { PgTableReader } from './data/pg-table-reader.js';
+export type { TableReader, Row } from './data/table-rows.js';

@@ -9,14 +9,15 @@ import { parse as parseYaml } from 'yaml';
 import type { ContractValidators } from '@sipmesh/contracts';
 import type { DispatcherSet } from '../dispatcher/dispatcher-list.js';
 import { Dispatcher, type DispatcherOptions } from '../dispatcher/dispatcher.js';
-import { DefaultStep } from '../default/default-step.js';
 import { parseReplyCodes } from '../dispatcher/probe-state.js';
 import type { ProbeConfig } from '../../service/dispatcher-prober.js';
 import { PipelinePolicy } from '../pipeline/pipeline-policy.js';
 import type { PolicyStep } from '../pipeline/route-context.js';
 import type { Policy } from '../policy.js';
-import { RulesStep, StaticPolicy } from './static-policy.js';
-import { routesFileSchema, type RoutesFile, type StepSpec } from './routes-file.js';
+import { StaticPolicy } from './static-policy.js';
+import { routesFileSchema, type RoutesFile } from './routes-file.js';
+import { STEP_KINDS, type StepKind } from '../steps/index.js';
+import { loadRows, RowReader, type Row, type TableReader } from '../../data/table-rows.js';
 
 export type LoadedPolicies =
   | {
@@ -31,7 +32,14 @@ export type LoadedPolicies =
   | { ok: false; errors: string[] };
 
 /** Each load builds its own Dispatcher: a reload starts its sets afresh, as a Kamailio reload does. */
-export async function loadRoutesFile(file: string, validators: ContractValidators, options: DispatcherOptions = {}): Promise<LoadedPolicies> {
+export interface LoadOptions extends DispatcherOptions {
+  /** The router database (tables of `steps` with a `table` source). */
+  db?: TableReader;
+  /** Step kinds known (default: every kind of the router). */
+  kinds?: readonly StepKind[];
+}
+
+export async function loadRoutesFile(file: string, validators: ContractValidators, options: LoadOptions = {}): Promise<LoadedPolicies> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -47,9 +55,10 @@ export async function loadRoutesFile(file: string, validators: ContractValidator
   return compileRoutes(doc, path.dirname(file), validators, options);
 }
 
-export async function compileRoutes(doc: unknown, baseDir: string, validators: ContractValidators, options: DispatcherOptions = {}): Promise<LoadedPolicies> {
+export async function compileRoutes(doc: unknown, baseDir: string, validators: ContractValidators, options: LoadOptions = {}): Promise<LoadedPolicies> {
+  const kinds = options.kinds ?? STEP_KINDS;
   const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
-  const validate = ajv.compile<RoutesFile>(routesFileSchema);
+  const validate = ajv.compile<RoutesFile>(routesFileSchema(kinds));
   if (!validate(doc)) {
     return { ok: false, errors: (validate.errors ?? []).map((e) => `routes file ${e.instancePath || '/'}: ${e.message ?? e.keyword}`) };
   }
@@ -62,6 +71,15 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
         listText += '\n' + (await readFile(listFile, 'utf8'));
       } catch (e) {
         return { ok: false, errors: [`${listFile}: ${(e as Error).message}`] };
+      }
+    }
+    if (doc.dispatcher.table) {
+      const rows = await loadRows({ table: doc.dispatcher.table }, baseDir, options.db);
+      if (!rows.ok) return { ok: false, errors: [`dispatcher ${rows.error}`] };
+      try {
+        listText += '\n' + rows.rows.map(dispatcherLine).join('\n');
+      } catch (e) {
+        return { ok: false, errors: [(e as Error).message] };
       }
     }
     const loaded = Dispatcher.fromList(listText, options);
@@ -78,11 +96,22 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
       continue;
     }
     const steps: PolicyStep[] = [];
-    (spec.steps ?? []).forEach((step, i) => {
-      const built = buildStep(`${name} step ${i + 1}`, step, dispatcher, validators);
-      if (built.ok) steps.push(built.step);
-      else errors.push(...built.errors);
-    });
+    for (const [i, step] of (spec.steps ?? []).entries()) {
+      const [key, settings] = Object.entries(step)[0] ?? [];
+      const kind = kinds.find((k) => k.key === key);
+      const where = `${name} step ${i + 1} (${key ?? '?'})`;
+      if (!kind) {
+        errors.push(`${where}: unknown step kind`);
+        continue;
+      }
+      try {
+        const built = await kind.build(settings, { where, baseDir, dispatcher, validators, db: options.db });
+        if (built.ok) steps.push(built.step);
+        else errors.push(...built.errors);
+      } catch (e) {
+        errors.push(`${where}: ${(e as Error).message}`);
+      }
+    }
     policies.set(name, new PipelinePolicy(name, steps));
   }
   let probing: ProbeConfig | undefined;
@@ -102,13 +131,9 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
   return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets: dispatcher.sets, dispatcher, probing };
 }
 
-/** One step of a `steps` list; `where` names it in errors (`<policy> step <n>`). */
-function buildStep(where: string, spec: StepSpec, dispatcher: Dispatcher, validators: ContractValidators): { ok: true; step: PolicyStep } | { ok: false; errors: string[] } {
-  if (spec.default !== undefined) {
-    return { ok: true, step: new DefaultStep({ outboundHint: spec.default.outbound_hint ?? true, lookupWithoutDomain: spec.default.lookup_without_domain ?? false }) };
-  }
-  // A dispatcher step is a rules step of one rule that always matches.
-  const rules = spec.rules ?? (spec.dispatcher ? [{ name: 'dispatcher', dispatcher: spec.dispatcher }] : []);
-  const compiled = StaticPolicy.compile(where, rules, dispatcher, validators);
-  return compiled.ok ? { ok: true, step: new RulesStep(compiled.policy) } : compiled;
+/** A row of Kamailio's dispatcher table as a dispatcher.list line. */
+function dispatcherLine(row: Row, i: number): string {
+  const r = new RowReader(row, `dispatcher row ${i + 1}`);
+  const attrs = r.str('attrs', '').trim();
+  return `${r.int('setid')} ${r.str('destination').trim()} ${r.int('flags', 0)} ${r.int('priority', 0)}${attrs === '' ? '' : ` ${attrs}`}`;
 }

@@ -1,7 +1,63 @@
 /** Schema of the static routes file (YAML or JSON), validated once when the file is loaded. */
 import { dispatcherAlgorithmNames, kamailioAlgorithmNumbers } from '../dispatcher/algorithms.js';
 
-export const routesFileSchema = {
+/** One rule of a `rules` list. */
+export const ruleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    match: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        method: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+        ruri_user: { type: 'string' },
+        ruri_host: { type: 'string' },
+        from_user: { type: 'string' },
+        from_host: { type: 'string' },
+        to_user: { type: 'string' },
+        source_ip: { type: 'string' },
+      },
+    },
+    routing: { enum: ['serial', 'parallel'] },
+    routes: { type: 'array', minItems: 1, items: { type: 'object' } },
+    reply: {
+      type: 'object',
+      properties: { code: { type: 'integer', minimum: 100, maximum: 699 }, reason: { type: 'string' }, headers: { type: 'array', items: { type: 'string' } } },
+      required: ['code', 'reason'],
+    },
+    dispatcher: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        set: { type: 'integer', minimum: 0 },
+        algorithm: {
+          description: 'Selection algorithm by name or by Kamailio ds_select_dst number (0-13); default round-robin',
+          oneOf: [{ enum: dispatcherAlgorithmNames }, { type: 'integer', minimum: 0, maximum: kamailioAlgorithmNumbers.length - 1 }],
+        },
+        failover: { type: 'boolean', default: true, description: 'Other usable destinations follow as failover routes (Kamailio flags bit 2)' },
+        routing: { enum: ['serial', 'parallel'] },
+        limit: { type: 'integer', minimum: 0, description: 'Most destinations in the answer, the selected one included; 0 = no limit' },
+        use_default: { type: 'boolean', description: 'The last destination of the set is only the final fallback (Kamailio use_default)' },
+        hash_pvar: { type: 'string', description: 'Template hashed by algorithm hash-pvar (7), e.g. "$fU" or "$fU@$ci"' },
+        hash_user_only: { type: 'boolean', description: 'Hash only the user part of From/To/R-URI (Kamailio flags bit 1)' },
+      },
+      required: ['set'],
+    },
+    on_failure: { type: 'object' },
+    record_route: { type: 'boolean' },
+  },
+  oneOf: [{ required: ['routes'] }, { required: ['reply'] }, { required: ['dispatcher'] }],
+} as const;
+
+/** The routes file schema, with a `steps` entry for each known step kind. */
+export function routesFileSchema(kinds: readonly { key: string; schema: object }[]): object {
+  const step = { type: 'object', additionalProperties: false, properties: Object.fromEntries(kinds.map((k) => [k.key, k.schema])), minProperties: 1, maxProperties: 1 };
+  return { ...routesFileBase, $defs: { ...routesFileBase.$defs, step } };
+}
+
+const routesFileBase = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
   additionalProperties: false,
@@ -12,6 +68,7 @@ export const routesFileSchema = {
       properties: {
         list: { type: 'string', description: 'Path of a Kamailio dispatcher.list file, relative to the routes file' },
         inline: { type: 'string', description: 'dispatcher.list content inline' },
+        table: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Table of the router database with Kamailio dispatcher columns (setid, destination, flags, priority, attrs); usually "dispatcher"' },
         probing: {
           type: 'object',
           additionalProperties: false,
@@ -46,73 +103,7 @@ export const routesFileSchema = {
   },
   required: ['policies'],
   $defs: {
-    step: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        rules: { type: 'array', items: { $ref: '#/$defs/rule' }, description: 'The first matching rule answers; no match goes on to the next step' },
-        dispatcher: { $ref: '#/$defs/rule/properties/dispatcher', description: 'Select from a dispatcher set (404 No destination when none is usable)' },
-        default: {
-          type: 'object',
-          additionalProperties: false,
-          description: "The book's default proxy decisions: 403 Not relaying, outbound relay with P-hint, 484, location lookup",
-          properties: {
-            outbound_hint: { type: 'boolean', default: true, description: 'Add P-hint: outbound to requests leaving for foreign domains' },
-            lookup_without_domain: { type: 'boolean', default: false, description: 'Look users up by user part only (Kamailio use_domain=0)' },
-          },
-        },
-      },
-      minProperties: 1,
-      maxProperties: 1,
-    },
-    rule: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        name: { type: 'string' },
-        match: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            method: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-            ruri_user: { type: 'string' },
-            ruri_host: { type: 'string' },
-            from_user: { type: 'string' },
-            from_host: { type: 'string' },
-            to_user: { type: 'string' },
-            source_ip: { type: 'string' },
-          },
-        },
-        routing: { enum: ['serial', 'parallel'] },
-        routes: { type: 'array', minItems: 1, items: { type: 'object' } },
-        reply: {
-          type: 'object',
-          properties: { code: { type: 'integer', minimum: 100, maximum: 699 }, reason: { type: 'string' }, headers: { type: 'array', items: { type: 'string' } } },
-          required: ['code', 'reason'],
-        },
-        dispatcher: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            set: { type: 'integer', minimum: 0 },
-            algorithm: {
-              description: 'Selection algorithm by name or by Kamailio ds_select_dst number (0-13); default round-robin',
-              oneOf: [{ enum: dispatcherAlgorithmNames }, { type: 'integer', minimum: 0, maximum: kamailioAlgorithmNumbers.length - 1 }],
-            },
-            failover: { type: 'boolean', default: true, description: 'Other usable destinations follow as failover routes (Kamailio flags bit 2)' },
-            routing: { enum: ['serial', 'parallel'] },
-            limit: { type: 'integer', minimum: 0, description: 'Most destinations in the answer, the selected one included; 0 = no limit' },
-            use_default: { type: 'boolean', description: 'The last destination of the set is only the final fallback (Kamailio use_default)' },
-            hash_pvar: { type: 'string', description: 'Template hashed by algorithm hash-pvar (7), e.g. "$fU" or "$fU@$ci"' },
-            hash_user_only: { type: 'boolean', description: 'Hash only the user part of From/To/R-URI (Kamailio flags bit 1)' },
-          },
-          required: ['set'],
-        },
-        on_failure: { type: 'object' },
-        record_route: { type: 'boolean' },
-      },
-      oneOf: [{ required: ['routes'] }, { required: ['reply'] }, { required: ['dispatcher'] }],
-    },
+    rule: ruleSchema,
   },
 } as const;
 
@@ -153,12 +144,8 @@ export interface DefaultStepSpec {
   lookup_without_domain?: boolean;
 }
 
-/** Exactly one key is present (the schema says so). */
-export interface StepSpec {
-  rules?: RuleSpec[];
-  dispatcher?: DispatcherActionSpec;
-  default?: DefaultStepSpec;
-}
+/** Exactly one key is present, a step kind's (the schema says so). */
+export type StepSpec = Readonly<Record<string, unknown>>;
 
 export interface PolicySpec {
   rules?: RuleSpec[];
@@ -176,6 +163,6 @@ export interface ProbingSpec {
 }
 
 export interface RoutesFile {
-  dispatcher?: { list?: string; inline?: string; probing?: ProbingSpec };
+  dispatcher?: { list?: string; inline?: string; table?: string; probing?: ProbingSpec };
   policies: Record<string, PolicySpec>;
 }

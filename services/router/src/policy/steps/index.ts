@@ -1,0 +1,6 @@
+/** Every step kind the routes file knows, in the order the reference lists them. */
+import { BUILTIN_KINDS } from './builtin-kinds.js';
+import type { StepKind } from './step-kind.js';
+
+export const STEP_KINDS: readonly StepKind[] = [...BUILTIN_KINDS];
+export type { StepBuild, StepBuildContext, StepKind } from './step-kind.js';
