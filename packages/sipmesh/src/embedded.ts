@@ -51,7 +51,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const tracing = startConfiguredTracing(edgeConfig.tracing, 'sipmesh', edgeConfig.id);
   const bus = options.bus ?? new LocalBus({ onHandlerError: (err, subject) => logger.error({ err, subject }, 'bus handler failed') });
   const registry = createMetricsRegistry({ service: 'sipmesh', labels: { instance: edgeConfig.id } });
-  const router = await createRouterApp({ id: routerConfig.id, routesFile: routerConfig.routesFile, validateRequests: routerConfig.validateRequests, bus, logger: logger.child({ component: 'router' }), registry, tracing: tracing.enabled });
+  const router = await createRouterApp({ id: routerConfig.id, database: routerConfig.database, routesFile: routerConfig.routesFile, validateRequests: routerConfig.validateRequests, bus, logger: logger.child({ component: 'router' }), registry, tracing: tracing.enabled });
   const edge = await createEdgeApp({ config: edgeConfig, bus, logger: logger.child({ component: 'edge' }), registry, tracing: tracing.enabled });
   const stoppables: Stoppable[] = [
     { name: 'tracing', stop: () => tracing.shutdown() },

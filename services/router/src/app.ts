@@ -9,6 +9,9 @@ import type { Registry } from 'prom-client';
 import { loadRoutesFile } from './policy/static/load-routes-file.js';
 import type { Dispatcher } from './policy/dispatcher/dispatcher.js';
 import { DispatcherProber } from './service/dispatcher-prober.js';
+import { migrate } from './data/migrations.js';
+import { PgTableReader } from './data/pg-table-reader.js';
+import { ReloadNotifier } from './data/reload-notifier.js';
 import { RouteService } from './service/route-service.js';
 
 export interface RouterAppOptions {
@@ -16,6 +19,8 @@ export interface RouterAppOptions {
   id?: string;
   routesFile: string;
   validateRequests: boolean;
+  /** Routing data in PostgreSQL (Kamailio tables); absent or empty url: files only. */
+  database?: { url: string; migrate: boolean; notifyChannel: string };
   bus: Bus;
   logger: Logger;
   registry: Registry;
@@ -30,7 +35,7 @@ export interface RouterApp {
   dispatcher(): Dispatcher;
   /** Keepalive probing of the dispatcher destinations (one round on demand, for admin and tests). */
   readonly prober: DispatcherProber;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 export async function createRouterApp(options: RouterAppOptions): Promise<RouterApp> {
@@ -61,8 +66,17 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     options.tracing ? trace.getTracer('sipmesh-router') : undefined,
     options.validateRequests,
   );
+  const database = options.database?.url ? options.database : undefined;
+  let reader: PgTableReader | undefined;
+  if (database) {
+    reader = PgTableReader.connect(database.url);
+    if (database.migrate) {
+      const m = await migrate(reader.db);
+      if (m.applied.length > 0) logger.info({ applied: m.applied }, 'database migrated');
+    }
+  }
   const load = async (): Promise<{ ok: true; policies: string[] } | { ok: false; errors: string[] }> => {
-    const loaded = await loadRoutesFile(options.routesFile, validators);
+    const loaded = await loadRoutesFile(options.routesFile, validators, reader ? { db: reader } : {});
     if (!loaded.ok) {
       metrics.sipmesh_router_reloads_total.inc({ result: 'error' });
       logger.error({ file: options.routesFile, errors: loaded.errors }, 'routes file rejected; keeping the running policies');
@@ -76,15 +90,32 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     return { ok: true, policies: [...loaded.policies.keys()] };
   };
   const first = await load();
-  if (!first.ok) throw new Error(`routes file ${options.routesFile}:\n  ${first.errors.join('\n  ')}`);
+  if (!first.ok) {
+    await reader?.close();
+    throw new Error(`routes file ${options.routesFile}:\n  ${first.errors.join('\n  ')}`);
+  }
+  const notifier = database
+    ? new ReloadNotifier({
+        url: database.url,
+        channel: database.notifyChannel,
+        onNotify: () => {
+          logger.info({ channel: database.notifyChannel }, 'routing data changed; reloading');
+          void load();
+        },
+        onError: (e) => logger.warn({ err: e, channel: database.notifyChannel }, 'routing data change notifications lost; retrying (loaded data keeps serving)'),
+      })
+    : undefined;
+  await notifier?.start();
   return {
     service,
     reload: load,
     prober,
     dispatcher: () => current as Dispatcher,
-    stop: () => {
+    stop: async () => {
       prober.stop();
       service.stop();
+      await notifier?.stop();
+      await reader?.close();
     },
   };
 }
