@@ -8,6 +8,7 @@ export const edgeLogEvents = defineLogEvents({
   listening: { level: 'info', message: 'listening for SIP' },
   udp_buffer_small: { level: 'warn', message: 'UDP receive buffer smaller than configured: raise net.core.rmem_max' },
   parse_error: { level: 'debug', message: 'message could not be parsed; dropped' },
+  scanner_refused: { level: 'warn', message: 'request from a scanner User-Agent refused (logged at most every 10 s)' },
   sanity_failed: { level: 'info', message: 'request failed the sanity checks; answered' },
   stream_framing_error: { level: 'info', message: 'stream framing error; connection closed' },
   stream_send_failed: { level: 'warn', message: 'send on a stream connection failed' },

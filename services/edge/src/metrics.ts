@@ -10,6 +10,7 @@ const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_faile
   sanity_failures: 'Requests rejected by the sanity checks (400/416/420/505)',
   too_many_hops: 'Requests rejected with 483 Too Many Hops',
   options_keepalive: 'OPTIONS to the edge itself answered 200',
+  scanners_refused: 'Requests from scanner User-Agents refused (dropped or answered as configured)',
   retransmissions_absorbed: 'Request retransmissions absorbed by a server transaction',
   acks_absorbed: 'ACKs matched to an INVITE server transaction',
   acks_forwarded: 'ACKs for 2xx forwarded along Route',

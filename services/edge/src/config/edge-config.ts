@@ -72,6 +72,29 @@ export const edgeConfigSchema = {
         unmatchedCancel: { enum: ['drop', 'reply-481'], default: 'drop', description: 'CANCEL that matches no transaction: drop silently (Kamailio default script) or answer 481' },
       },
     },
+    security: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        scannerUserAgents: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: ['friendly-scanner', 'sipvicious', 'sipcli', 'sip-scan', 'sipscan', 'sundayddr', 'iwar', 'sivus', 'gulp', 'siparmyknife', 'smap', 'xcvl23', 'pplsip', 'sipptk', 'vaxsip'],
+          description: 'User-Agent substrings (case-insensitive) of known scanners, checked before anything else; [] turns the check off. sipsak is a legitimate tool and not in the default list',
+        },
+        scannerAction: { enum: ['drop', 'reply'], default: 'drop', description: 'drop: no answer at all ("silence is golden"); reply: answer with scannerReply (the book chapter 2 answers 200 OK to look like a real server)' },
+        scannerReply: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            code: { type: 'integer', minimum: 200, maximum: 699, default: 200 },
+            reason: { type: 'string', pattern: '^[^\\r\\n]*$', default: 'OK' },
+          },
+        },
+      },
+    },
     timers: {
       type: 'object',
       additionalProperties: false,
@@ -180,6 +203,7 @@ export interface EdgeConfig {
     convert503To500: boolean;
     unmatchedCancel: 'drop' | 'reply-481';
   };
+  security: { scannerUserAgents: string[]; scannerAction: 'drop' | 'reply'; scannerReply: { code: number; reason: string } };
   timers: { t1Ms: number; t2Ms: number; t4Ms: number; frTimerMs: number; frInvTimerMs: number };
   route: {
     policy: string;

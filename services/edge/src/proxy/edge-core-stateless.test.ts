@@ -198,3 +198,36 @@ describe('transaction limit', () => {
     expect(h.router.asks).toHaveLength(100);
   });
 });
+
+describe('scanner User-Agents (book §10.2.1, TC-125)', () => {
+  it('drops a scanner without a word, whatever the case, and counts it', () => {
+    const h = new ProxyHarness();
+    h.receive(invite({ extra: ['User-Agent: friendly-scanner'] }));
+    h.receive(invite({ branch: 'z9hG4bKscan2', extra: ['User-Agent: SIPVicious/0.3'] }));
+    h.receive(invite({ branch: 'z9hG4bKscan3', extra: ['User-Agent: sip-scan 1.0'] }));
+    expect(h.take()).toEqual([]);
+    expect(h.router.asks).toHaveLength(0);
+    expect(h.counter('scanners_refused')).toBe(3);
+  });
+
+  it('routes requests without a User-Agent, or with an ordinary one, as usual', () => {
+    const h = new ProxyHarness();
+    h.receive(invite({ extra: ['User-Agent: Zoiper rv2.10'] }));
+    h.receive(message());
+    expect(h.router.asks).toHaveLength(2);
+    expect(h.counter('scanners_refused')).toBe(0);
+  });
+
+  it('answers scanners with the configured reply instead when asked to (book chapter 2: 200 OK)', () => {
+    const h = new ProxyHarness({ config: { 'security.scannerAction': 'reply' } });
+    h.receive(invite({ extra: ['User-Agent: friendly-scanner'] }));
+    expect(startLine(h.takeOne().text)).toBe('SIP/2.0 200 OK');
+    expect(h.router.asks).toHaveLength(0);
+  });
+
+  it('checks nothing with an empty list', () => {
+    const h = new ProxyHarness({ config: { 'security.scannerUserAgents': [] } });
+    h.receive(invite({ extra: ['User-Agent: friendly-scanner'] }));
+    expect(h.router.asks).toHaveLength(1);
+  });
+});

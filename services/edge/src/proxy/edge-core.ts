@@ -44,6 +44,7 @@ export type EdgeCounter =
   | 'sanity_failures'
   | 'too_many_hops'
   | 'options_keepalive'
+  | 'scanners_refused'
   | 'retransmissions_absorbed'
   | 'acks_absorbed'
   | 'acks_forwarded'
@@ -95,6 +96,7 @@ export class EdgeCore implements ProxyContext {
   constructor(options: EdgeCoreOptions) {
     this.options = options;
     this.config = options.config;
+    this.scannerAgents = options.config.security.scannerUserAgents.map((a) => a.toLowerCase());
     this.wheel = options.wheel;
     this.timers = options.timers;
     this.table = options.table;
@@ -163,6 +165,21 @@ export class EdgeCore implements ProxyContext {
     if (inb.data.length > cfg.sip.maxMessageBytes) {
       this.counters.inc('oversize');
       if (req.method !== 'ACK') this.replyStateless(req, inb, 513, 'Message Too Large');
+      return;
+    }
+    const scanner = this.scannerIn(req);
+    if (scanner !== undefined) {
+      // Book §10.2.1: known scanners get nothing (or, configured, a 200 that looks like a server).
+      this.counters.inc('scanners_refused');
+      // A scan is thousands of requests: one line per 10 s, with how many were refused meanwhile.
+      this.scannersSinceLog++;
+      const now = this.options.now();
+      if (now - this.scannerLoggedAt >= 10_000) {
+        this.log('scanner_refused', { method: req.method, userAgent: scanner, from: req.from.uri, source: inb.source, refusedSinceLastLog: this.scannersSinceLog });
+        this.scannerLoggedAt = now;
+        this.scannersSinceLog = 0;
+      }
+      if (cfg.security.scannerAction === 'reply' && req.method !== 'ACK') this.replyStateless(req, inb, cfg.security.scannerReply.code, cfg.security.scannerReply.reason);
       return;
     }
     const bad = checkSanity(req, { supportedExtensions: cfg.sip.proxyRequireSupported });
@@ -317,6 +334,19 @@ export class EdgeCore implements ProxyContext {
 
   private findByServer(server: unknown): ProxyTransaction | undefined {
     return this.byServer.get(server);
+  }
+
+  private scannerAgents: readonly string[] = [];
+  private scannerLoggedAt = -Infinity;
+  private scannersSinceLog = 0;
+
+  /** The scanner substring the request's User-Agent contains, if any. */
+  private scannerIn(req: SipRequest): string | undefined {
+    if (this.scannerAgents.length === 0) return undefined;
+    const ua = req.header('user-agent');
+    if (ua === undefined) return undefined;
+    const lower = ua.toLowerCase();
+    return this.scannerAgents.find((a) => lower.includes(a));
   }
 
   private onInDialog(req: SipRequest, inb: InboundMessage, key: string): void {
