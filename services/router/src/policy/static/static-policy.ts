@@ -10,6 +10,7 @@ import { resolveAlgorithm } from '../dispatcher/algorithms.js';
 import type { Dispatcher, SelectionConfig } from '../dispatcher/dispatcher.js';
 import { compileHashTemplate } from '../dispatcher/hash-key.js';
 import { compileHostPattern, compilePattern, type Matcher } from './match-pattern.js';
+import { inNetwork, parseIp, parseNetwork, type Network } from '../security/ip-match.js';
 import type { DispatcherActionSpec, RuleSpec } from './routes-file.js';
 
 const MAX_ROUTES = 64;
@@ -82,7 +83,14 @@ function compileMatch(spec: RuleSpec): (p: RouteParams) => boolean {
   field(m.from_user, false, (p) => p.from.user);
   field(m.from_host, true, (p) => p.from.host);
   field(m.to_user, false, (p) => p.to.user);
-  field(m.source_ip, false, (p) => p.source.ip);
+  if (m.source_ip !== undefined && m.source_ip.includes('/') && parseNetwork(m.source_ip)) {
+    // a network: Kamailio ip_is_in_subnet
+    const network = parseNetwork(m.source_ip) as Network;
+    checks.push((p) => {
+      const ip = parseIp(p.source.ip);
+      return ip !== undefined && inNetwork(ip, network);
+    });
+  } else field(m.source_ip, false, (p) => p.source.ip);
   if (checks.length === 0) return () => true;
   return (p) => {
     for (const c of checks) if (!c(p)) return false;

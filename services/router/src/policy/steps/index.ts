@@ -1,6 +1,7 @@
 /** Every step kind the routes file knows, in the order the reference lists them. */
+import { SECURITY_KINDS } from '../security/security-kinds.js';
 import { BUILTIN_KINDS } from './builtin-kinds.js';
 import type { StepKind } from './step-kind.js';
 
-export const STEP_KINDS: readonly StepKind[] = [...BUILTIN_KINDS];
+export const STEP_KINDS: readonly StepKind[] = [...BUILTIN_KINDS, ...SECURITY_KINDS];
 export type { StepBuild, StepBuildContext, StepKind } from './step-kind.js';
