@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     // Entry points and scripts may talk to the terminal.
-    files: ['**/src/main.ts', '**/src/embedded.ts', 'test/**', '**/scripts/**', '**/*.mjs'],
+    files: ['**/src/main.ts', '**/src/*-main.ts', '**/src/embedded.ts', 'test/**', '**/scripts/**', '**/*.mjs'],
     rules: { 'no-console': 'off' },
   },
   {

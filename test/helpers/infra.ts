@@ -41,7 +41,7 @@ export {
   type WaitForPortOptions,
 } from './ports.js';
 
-export type InfraName = 'nats' | 'redis' | 'postgres' | 'sipp';
+export type InfraName = 'nats' | 'redis' | 'postgres' | 'sipp' | 'go';
 
 export interface InfraStatus {
   readonly name: string;
@@ -58,13 +58,15 @@ export interface InfraOptions {
   readonly strict?: boolean;
 }
 
-export const INFRA_DEFAULT_PORTS: Readonly<Record<Exclude<InfraName, 'sipp'>, number>> = Object.freeze({
+export const INFRA_DEFAULT_PORTS: Readonly<Record<Exclude<InfraName, 'sipp' | 'go'>, number>> = Object.freeze({
   nats: 4222,
   redis: 6379,
   postgres: 5432,
 });
 
 const DEFAULT_HOST = '127.0.0.1';
+/** Where Debian's Go library packages install their sources (GOPATH mode). */
+export const GO_PATH = '/usr/share/gocode';
 const DEFAULT_TIMEOUT_MS = 1_500;
 /** PostgreSQL SSLRequest: length 8, code 80877103 (protocol docs, "SSL Session Encryption"). */
 const PG_SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
@@ -168,6 +170,13 @@ export function detectBinary(command: string, args: readonly string[], marker: s
 
 export async function detectInfra(name: InfraName, options: InfraOptions = {}): Promise<InfraStatus> {
   if (name === 'sipp') return { ...(await detectBinary('sipp', ['-v'], 'SIPp v')), name };
+  // The Go example router builds offline from Debian's golang-go and golang-github-nats-io-go-nats-dev.
+  if (name === 'go') {
+    const go = await detectBinary('go', ['version'], 'go version');
+    if (!go.available) return { ...go, name };
+    const lib = await detectBinary('ls', [`${GO_PATH}/src/github.com/nats-io/nats.go/nats.go`], 'nats.go');
+    return lib.available ? { ...go, name } : { name, available: false, detail: `nats.go is not in ${GO_PATH} (Debian golang-github-nats-io-go-nats-dev)` };
+  }
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? INFRA_DEFAULT_PORTS[name];
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -154,7 +154,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
 }
 
 /** Waits until a router answers on the policy subject (its subscription reached the server). */
-async function waitForPolicy(bus: Bus, policy: string): Promise<void> {
+export async function waitForPolicy(bus: Bus, policy: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
