@@ -65,3 +65,5 @@ export { connectConfiguredBus, serviceConfigSections, serviceEnvMap, startConfig
 export type { ServiceConfig } from './service/service-config.js';
 export { parseServiceArgs } from './service/service-args.js';
 export type { ServiceArgs } from './service/service-args.js';
+export { LocalSettingsBucket } from './bus/settings-bucket.js';
+export type { SettingsBucket } from './bus/settings-bucket.js';

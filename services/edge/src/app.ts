@@ -10,6 +10,7 @@ import { edgeLogEvents, type EdgeLogEventName } from './log-events.js';
 import type { Registry } from 'prom-client';
 import { RouteClient } from './bus/route-client.js';
 import { EdgeRpc } from './bus/edge-rpc.js';
+import { PolicySelector } from './bus/policy-selector.js';
 import { OptionsProber } from './probe/options-probe.js';
 import { TransactionEvents } from './bus/transaction-events.js';
 import type { EdgeConfig } from './config/edge-config.js';
@@ -92,7 +93,26 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     await bus.ensureStream(EVENTS_STREAM, [subjects.events.all], { maxAgeMs: 24 * 3600_000, duplicateWindowMs: 120_000 });
   }
 
+  const policies = new PolicySelector(config.route.policy, {
+    rejected: (key, value, reason) => log('setting_rejected', { key, value, reason }),
+    canary: () => metrics.inc('route_canary'),
+  });
+  let stopWatch: (() => void) | undefined;
+  if (config.route.settingsBucket !== '') {
+    try {
+      const bucket = await bus.settings(config.route.settingsBucket);
+      stopWatch = await bucket.watch((key, value) => {
+        policies.apply(key, value);
+        if (key.startsWith('policy.') || key.startsWith('canary.')) log('setting_changed', { key, value: value ?? null });
+      });
+    } catch (e) {
+      // No live settings (a NATS server without JetStream): route.policy serves.
+      log('settings_unavailable', { bucket: config.route.settingsBucket, error: (e as Error).message });
+    }
+  }
+
   const core = new EdgeCore({
+    policies,
     config,
     wheel,
     timers: profiles.value,
@@ -133,6 +153,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     metrics,
     ready: () => (bus.status === 'connected' ? { ready: true, reasons: [] } : { ready: false, reasons: [`bus ${bus.status}`] }),
     async stop() {
+      stopWatch?.();
       router.stop();
       rpc.stop();
       await udp?.close();

@@ -3,13 +3,14 @@ import { declareMetrics } from '@sipmesh/runtime';
 import type { Gauge, Registry } from 'prom-client';
 import type { EdgeCounter } from './proxy/edge-core.js';
 
-const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_failed' | 'route_unmatched_answers' | 'route_malformed_answers' | 'route_publish_failures', string>> = {
+const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_failed' | 'route_unmatched_answers' | 'route_malformed_answers' | 'route_publish_failures' | 'route_canary', string>> = {
   requests_received: 'SIP requests received',
   responses_received: 'SIP responses received',
   parse_errors: 'Messages that could not be parsed (dropped)',
   sanity_failures: 'Requests rejected by the sanity checks (400/416/420/505)',
   too_many_hops: 'Requests rejected with 483 Too Many Hops',
   options_keepalive: 'OPTIONS to the edge itself answered 200',
+  route_canary: 'Route requests sent to a canary policy instead of the selected one',
   scanners_refused: 'Requests from scanner User-Agents refused (dropped or answered as configured)',
   retransmissions_absorbed: 'Request retransmissions absorbed by a server transaction',
   acks_absorbed: 'ACKs matched to an INVITE server transaction',

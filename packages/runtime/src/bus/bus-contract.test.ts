@@ -294,6 +294,33 @@ describe.each(flavours)('Bus contract: $name', (flavour) => {
     }
   });
 
+  it('shares a settings bucket: values, deletes, and a watch that sees the current entries and every change', async () => {
+    const { a, b } = await open();
+    const name = `rt_${prefix.slice(3)}`;
+    try {
+      const writer = await a.settings(name);
+      const reader = await b.settings(name);
+      await writer.put('policy.default', 'p1');
+      await writer.put('policy.domain.example.com', 'p2');
+      expect(await reader.get('policy.default')).toBe('p1');
+      expect(await reader.get('missing')).toBeUndefined();
+      const seen: string[] = [];
+      const stop = await reader.watch((k, v) => seen.push(`${k}=${v ?? '(deleted)'}`));
+      // the current entries arrive before watch() resolves
+      expect([...seen].sort()).toEqual(['policy.default=p1', 'policy.domain.example.com=p2']);
+      await writer.put('policy.default', 'p3');
+      await writer.delete('policy.domain.example.com');
+      await expect.poll(() => seen.slice(2)).toEqual(['policy.default=p3', 'policy.domain.example.com=(deleted)']);
+      expect(await reader.get('policy.domain.example.com')).toBeUndefined();
+      stop();
+      await writer.put('policy.default', 'p4');
+      await delay(100);
+      expect(seen).toHaveLength(4);
+    } finally {
+      if (flavour.name === 'nats') await deleteStream(`KV_${name}`);
+    }
+  });
+
   it('drains: stops receiving, lets running handlers answer, then closes', async () => {
     const { a, b } = await open();
     let finished = 0;

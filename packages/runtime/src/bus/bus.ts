@@ -57,6 +57,8 @@ export interface EnsureStreamOptions {
   duplicateWindowMs?: number;
 }
 
+import type { SettingsBucket } from './settings-bucket.js';
+
 /**
  * A handler may return a promise: `drain()` waits for it before closing, so a handler that
  * answers asynchronously still gets its reply out during a graceful shutdown. Any other
@@ -106,4 +108,6 @@ export interface Bus {
   close(): Promise<void>;
   /** Registers a status listener; returns a function that removes it. */
   onStatus(listener: (status: BusStatus) => void): () => void;
+  /** The live settings bucket `name` (NATS KV, created when missing; LocalBus: in memory, one per name). */
+  settings(name: string): Promise<SettingsBucket>;
 }

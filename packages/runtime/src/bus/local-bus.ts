@@ -37,6 +37,7 @@ import { LocalEventLog, type StoredEvent } from './local-event-log.js';
 import { RequestMux } from './request-mux.js';
 import { SubjectIndex } from './subject-index.js';
 import { SubjectKind, isValidSubject } from './subject.js';
+import { LocalSettingsBucket, type SettingsBucket } from './settings-bucket.js';
 
 export interface LocalBusOptions {
   /** Largest payload accepted, as a NATS server's `max_payload`. Default 1 MiB. */
@@ -207,6 +208,17 @@ export class LocalBus implements Bus {
     this.flushWaiters = [];
     for (const listener of this.listeners) listener(BusStatus.closed);
     return Promise.resolve();
+  }
+
+  private readonly buckets = new Map<string, LocalSettingsBucket>();
+
+  settings(name: string): Promise<SettingsBucket> {
+    let b = this.buckets.get(name);
+    if (!b) {
+      b = new LocalSettingsBucket(name);
+      this.buckets.set(name, b);
+    }
+    return Promise.resolve(b);
   }
 
   onStatus(listener: (status: BusStatus) => void): () => void {

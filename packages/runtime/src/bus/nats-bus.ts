@@ -29,6 +29,8 @@ import { BusStatus } from './bus.js';
 import { BusError, BusErrorCode } from './bus-error.js';
 import { HandlerRunner, type HandlerErrorListener } from './handler-runner.js';
 import { NatsBusMessage } from './nats-bus-message.js';
+import { NatsSettingsBucket } from './nats-settings-bucket.js';
+import type { SettingsBucket } from './settings-bucket.js';
 import { busErrorFromNats } from './nats-errors.js';
 import { ReconnectBuffer } from './reconnect-buffer.js';
 import { RequestMux } from './request-mux.js';
@@ -327,6 +329,20 @@ export class NatsBus implements Bus {
     this.sendOutgoing();
     await this.nc.close();
     this.onClosed();
+  }
+
+  private readonly buckets = new Map<string, Promise<NatsSettingsBucket>>();
+
+  settings(name: string): Promise<SettingsBucket> {
+    let b = this.buckets.get(name);
+    if (!b) {
+      b = NatsSettingsBucket.open(this.nc, name).catch((error: unknown) => {
+        this.buckets.delete(name);
+        throw busErrorFromNats(error, undefined, BusErrorCode.streamError);
+      });
+      this.buckets.set(name, b);
+    }
+    return b;
   }
 
   onStatus(listener: (status: BusStatus) => void): () => void {

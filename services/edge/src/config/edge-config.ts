@@ -112,7 +112,13 @@ export const edgeConfigSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        policy: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'default', description: 'Policy asked for initial requests (subject sipmesh.route.v1.<policy>)' },
+        policy: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'default', description: 'Policy asked for initial requests (subject sipmesh.route.v1.<policy>), unless the settings bucket names another' },
+        settingsBucket: {
+          type: 'string',
+          pattern: '^([A-Za-z0-9_-]+)?$',
+          default: 'sipmesh_settings',
+          description: 'Live settings (NATS KV bucket; in memory in embedded mode): policy.default, policy.domain.<domain> and canary.<policy> switch policies without a restart. Empty: only route.policy',
+        },
         deadlineMs: { type: 'integer', minimum: 10, default: 5000, 'x-unit': 'ms', description: 'Longest wait for a route answer; must stay below frTimerMs' },
         fallbackPolicy: {
           type: 'string',
@@ -207,6 +213,7 @@ export interface EdgeConfig {
   timers: { t1Ms: number; t2Ms: number; t4Ms: number; frTimerMs: number; frInvTimerMs: number };
   route: {
     policy: string;
+    settingsBucket: string;
     deadlineMs: number;
     fallbackPolicy: string;
     deadlineReply: ReplyTemplate;

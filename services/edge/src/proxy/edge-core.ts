@@ -68,6 +68,8 @@ export interface EdgeCoreOptions {
   resolver: Resolver;
   transports: TransportSet;
   router: RouteAsker;
+  /** Live policy selection (settings bucket); absent: always route.policy. */
+  policies?: { select(host: string | undefined, callId: string): string };
   counters: { inc(name: EdgeCounter, by?: number): void };
   tracer: Tracer | undefined;
   now: () => number;
@@ -110,6 +112,10 @@ export class EdgeCore implements ProxyContext {
 
   get liveTransactions(): number {
     return this.live.size;
+  }
+
+  policyFor(host: string | undefined, callId: string): string {
+    return this.options.policies?.select(host, callId) ?? this.config.route.policy;
   }
 
   now(): number {

@@ -93,6 +93,8 @@ export interface ProxyContext {
   readonly resolver: Resolver;
   readonly transports: TransportSet;
   readonly router: RouteAsker;
+  /** The policy a new request is first asked with (route.policy, or what the settings bucket says). */
+  policyFor(host: string | undefined, callId: string): string;
   readonly failoverDefault: CodeSet;
   readonly counters: ProxyCounters;
   /** The response being dispatched right now, so a client transaction's callback can use the parsed form. */

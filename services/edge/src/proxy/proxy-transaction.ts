@@ -122,7 +122,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
 
   // ---- the route request (suspend) -------------------------------------------------------
 
-  private ask(failure: { status: number; reason: string; branches: BranchOutcome[] } | undefined, policy = this.ctx.config.route.policy): void {
+  private ask(failure: { status: number; reason: string; branches: BranchOutcome[] } | undefined, policy = this.askedPolicy || this.ctx.policyFor(this.req.uri?.host, this.req.callId)): void {
     const ctx = this.ctx;
     // The answer's on_failure.max_attempts can only lower the edge-wide limit.
     const policyLimit = this.answer?.on_failure?.max_attempts ?? Infinity;
