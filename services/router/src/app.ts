@@ -44,6 +44,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
   const metrics = declareMetrics(options.registry, {
     sipmesh_router_decisions_total: { type: 'counter', help: 'Route requests answered, by policy and outcome', labelNames: ['policy', 'outcome'] },
     sipmesh_router_reloads_total: { type: 'counter', help: 'Routes file loads, by result', labelNames: ['result'] },
+    sipmesh_router_shadow_total: { type: 'counter', help: 'Shadow policy evaluations, by whether they agreed with the acting policy', labelNames: ['policy', 'shadow', 'result'] },
     sipmesh_router_probes_total: { type: 'counter', help: 'Dispatcher keepalives, by outcome (up, down, unavailable: no edge could send it)', labelNames: ['outcome'] },
     sipmesh_router_destination_transitions_total: { type: 'counter', help: 'Dispatcher destinations going down or coming back up', labelNames: ['direction'] },
   });
@@ -61,7 +62,10 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
   const service = new RouteService(
     options.bus,
     validators,
-    { decided: (policy, outcome) => metrics.sipmesh_router_decisions_total.inc({ policy, outcome }) },
+    {
+      decided: (policy, outcome) => metrics.sipmesh_router_decisions_total.inc({ policy, outcome }),
+      shadowed: (policy, shadow, result) => metrics.sipmesh_router_shadow_total.inc({ policy, shadow, result }),
+    },
     logger,
     options.tracing ? trace.getTracer('sipmesh-router') : undefined,
     options.validateRequests,
@@ -82,7 +86,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
       logger.error({ file: options.routesFile, errors: loaded.errors }, 'routes file rejected; keeping the running policies');
       return loaded;
     }
-    service.setPolicies(loaded.policies);
+    service.setPolicies(loaded.policies, loaded.shadows);
     current = loaded.dispatcher;
     prober.use(loaded.dispatcher, loaded.probing);
     metrics.sipmesh_router_reloads_total.inc({ result: 'ok' });

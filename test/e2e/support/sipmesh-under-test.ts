@@ -26,6 +26,10 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 export interface RoutesDoc {
   dispatcher?: { inline?: string; probing?: Record<string, unknown> };
   rules: Record<string, unknown>[];
+  /** Another policy of the same file that shadows the one under test. */
+  shadow?: string;
+  /** More policies in the same routes file, by name. */
+  others?: Record<string, { rules: Record<string, unknown>[]; shadow?: string }>;
 }
 
 export interface StartOptions {
@@ -73,7 +77,8 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
   const policy = opts.policyName ?? uniqueName('p');
   const edgeId = uniqueName('e');
   const routesFile = path.join(dir, 'routes.json');
-  writeFileSync(routesFile, JSON.stringify({ ...(opts.routes.dispatcher ? { dispatcher: opts.routes.dispatcher } : {}), policies: { [policy]: { rules: opts.routes.rules } } }));
+  const main = { rules: opts.routes.rules, ...(opts.routes.shadow ? { shadow: opts.routes.shadow } : {}) };
+  writeFileSync(routesFile, JSON.stringify({ ...(opts.routes.dispatcher ? { dispatcher: opts.routes.dispatcher } : {}), policies: { [policy]: main, ...opts.routes.others } }));
   const sipPort = await freePort('udp+tcp');
   const adminPort = await freeTcpPort();
   const edgeSettings: Record<string, unknown> = {

@@ -10,10 +10,19 @@ import type { Policy } from '../policy/policy.js';
 
 export interface RouteServiceCounters {
   decided(policy: string, outcome: 'routes' | 'reply' | 'error'): void;
+  shadowed(policy: string, shadow: string, result: 'agree' | 'disagree' | 'error'): void;
+}
+
+/** What two answers are compared on: the reply, or the routing and each route's target. */
+export function answerSummary(a: RouteAnswer): string {
+  if (a.reply) return `reply ${a.reply.code}`;
+  return `${a.routing ?? 'serial'} ${(a.routes ?? []).map((r) => `${r.uri ?? '-'}>${r.dst_uri ?? '-'}`).join(' ')}`;
 }
 
 export class RouteService {
   private policies: ReadonlyMap<string, Policy> = new Map();
+  private shadows: ReadonlyMap<string, string> = new Map();
+  private lastShadowLog = new Map<string, number>();
   private readonly subs = new Map<string, BusSubscription>();
 
   constructor(
@@ -26,8 +35,9 @@ export class RouteService {
   ) {}
 
   /** Installs a new policy set: subscribes new names, unsubscribes removed ones. */
-  setPolicies(policies: ReadonlyMap<string, Policy>): void {
+  setPolicies(policies: ReadonlyMap<string, Policy>, shadows: ReadonlyMap<string, string> = new Map()): void {
     this.policies = policies;
+    this.shadows = shadows;
     for (const name of policies.keys()) {
       if (this.subs.has(name)) continue;
       this.subs.set(name, this.bus.subscribe(subjects.route(name), (msg) => this.onRequest(name, msg), { queue: ROUTER_QUEUE }));
@@ -85,12 +95,41 @@ export class RouteService {
       span?.setAttribute('sipmesh.decision', answer.reply ? `reply ${answer.reply.code}` : `${answer.routing ?? 'serial'} x${answer.routes?.length ?? 0}`);
       msg.respond(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, result: answer })));
       this.counters.decided(policyName, answer.reply ? 'reply' : 'routes');
+      const shadowName = this.shadows.get(policyName);
+      const shadow = shadowName === undefined ? undefined : this.policies.get(shadowName);
+      if (shadow && shadowName !== undefined) void this.shadow(policyName, shadowName, shadow, request, answer);
     } catch (e) {
       span?.recordException(e as Error);
       this.logger.error({ err: e, policy: policyName, id }, 'policy failed');
       this.fail(msg, id, JsonRpcErrorCode.policyFailed, (e as Error).message, policyName, span);
     } finally {
       span?.end();
+    }
+  }
+
+  /** Shadow mode: the other policy decides the same request after the answer left; only the difference is kept. */
+  private async shadow(policyName: string, shadowName: string, shadow: Policy, request: RouteRequest, acted: RouteAnswer): Promise<void> {
+    let other: RouteAnswer;
+    try {
+      other = await shadow.decide(request.params);
+    } catch (e) {
+      this.counters.shadowed(policyName, shadowName, 'error');
+      this.logger.warn({ err: e, policy: policyName, shadow: shadowName }, 'shadow policy failed');
+      return;
+    }
+    const a = answerSummary(acted);
+    const b = answerSummary(other);
+    if (a === b) {
+      this.counters.shadowed(policyName, shadowName, 'agree');
+      return;
+    }
+    this.counters.shadowed(policyName, shadowName, 'disagree');
+    // One line per second and policy pair at most: a shadow that disagrees usually does so a lot.
+    const now = Date.now();
+    const key = `${policyName}>${shadowName}`;
+    if (now - (this.lastShadowLog.get(key) ?? 0) >= 1000) {
+      this.lastShadowLog.set(key, now);
+      this.logger.info({ policy: policyName, shadow: shadowName, tx: request.params.tx, ruri: request.params.ruri, acted: a, shadowAnswer: b }, 'shadow policy disagrees');
     }
   }
 

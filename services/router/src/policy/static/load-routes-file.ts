@@ -28,6 +28,8 @@ export type LoadedPolicies =
       dispatcher: Dispatcher;
       /** Keepalive probing of its destinations; undefined when not configured or switched off. */
       probing: ProbeConfig | undefined;
+      /** policy → the policy that shadows it. */
+      shadows: ReadonlyMap<string, string>;
     }
   | { ok: false; errors: string[] };
 
@@ -128,7 +130,14 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
       };
     }
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets: dispatcher.sets, dispatcher, probing };
+  const shadows = new Map<string, string>();
+  for (const [name, spec] of Object.entries(doc.policies)) {
+    if (spec.shadow === undefined) continue;
+    if (spec.shadow === name) errors.push(`policy ${name}: cannot shadow itself`);
+    else if (!policies.has(spec.shadow)) errors.push(`policy ${name}: shadow policy ${spec.shadow} is not defined`);
+    else shadows.set(name, spec.shadow);
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets: dispatcher.sets, dispatcher, probing, shadows };
 }
 
 /** A row of Kamailio's dispatcher table as a dispatcher.list line. */

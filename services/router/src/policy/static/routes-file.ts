@@ -96,6 +96,7 @@ const routesFileBase = {
         properties: {
           rules: { type: 'array', items: { $ref: '#/$defs/rule' } },
           steps: { type: 'array', minItems: 1, items: { $ref: '#/$defs/step' } },
+          shadow: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', description: 'Another policy of this file evaluated on the same requests: where its answer differs is counted and logged; only this policy answers' },
         },
         oneOf: [{ required: ['rules'] }, { required: ['steps'] }],
       },
@@ -150,6 +151,7 @@ export type StepSpec = Readonly<Record<string, unknown>>;
 export interface PolicySpec {
   rules?: RuleSpec[];
   steps?: StepSpec[];
+  shadow?: string;
 }
 
 export interface ProbingSpec {
