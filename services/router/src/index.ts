@@ -13,3 +13,7 @@ export type { PolicyStep, RouteContext, StepResult } from './policy/pipeline/rou
 export { migrate, migrationsDirectory } from './data/migrations.js';
 export { PgTableReader } from './data/pg-table-reader.js';
 export type { TableReader, Row } from './data/table-rows.js';
+export { STEP_KINDS } from './policy/steps/index.js';
+export type { StepKind, StepBuild, StepBuildContext } from './policy/steps/index.js';
+export { LcrTable } from './policy/prefix/lcr.js';
+export { MTree } from './policy/prefix/mtree.js';

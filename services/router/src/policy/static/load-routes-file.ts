@@ -100,7 +100,8 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
     const steps: PolicyStep[] = [];
     for (const [i, step] of (spec.steps ?? []).entries()) {
       const [key, settings] = Object.entries(step)[0] ?? [];
-      const kind = kinds.find((k) => k.key === key);
+      // a kind listed later replaces an earlier one with the same key (tests inject their own)
+      const kind = kinds.findLast((k) => k.key === key);
       const where = `${name} step ${i + 1} (${key ?? '?'})`;
       if (!kind) {
         errors.push(`${where}: unknown step kind`);
