@@ -8,6 +8,7 @@
  * interleaved, through the anchor harness (KAMAILIO_BENCH or /work/shared/bench).
  * `node test/bench/bench.mjs --help` lists the options.
  */
+import { formatRouterBench, runRouterBench } from './router-bench.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release } from 'node:os';
@@ -26,7 +27,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
 
 const DEFAULTS = {
-  scenarios: ['call', 'message'],
+  scenarios: ['call', 'message', 'router'],
   rates: {
     call: [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000],
     message: [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 14000, 16000, 18000],
@@ -39,7 +40,8 @@ const DEFAULTS = {
 
 const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/bench.mjs [options])
 
-  --scenarios call,message   which scenarios (default both)
+  --scenarios call,message,router   which scenarios (default all three; router: the router alone
+                             with 100,000 lcr rules and 100,000 mtree prefixes, decisions/s, latency, reload)
   --duration S               seconds of traffic per run (default ${DEFAULTS.durationS}; calls = rate x S)
   --rates-call "R1 R2 ..."   coarse rate ladder for calls (default ${DEFAULTS.rates.call.join(' ')})
   --rates-message "R1 ..."   coarse rate ladder for MESSAGE (default ${DEFAULTS.rates.message.join(' ')})
@@ -166,7 +168,7 @@ function parseArgs(argv) {
         throw new Error(`unknown option "${flag}"\n${USAGE}`);
     }
   }
-  for (const s of o.scenarios) if (!(s in DEFAULTS.rates)) throw new Error(`unknown scenario "${s}" (call, message)`);
+  for (const s of o.scenarios) if (!(s in DEFAULTS.rates) && s !== 'router') throw new Error(`unknown scenario "${s}" (call, message, router)`);
   if (!(o.durationS > 0)) throw new Error('--duration must be > 0');
   if (o.fixedRate !== null && !(o.fixedRate > 0)) throw new Error('--rate must be > 0');
   if (!['k1', 'k3'].includes(o.kamailioConfig)) throw new Error('--kamailio-config is k1 or k3');
@@ -326,7 +328,14 @@ async function main() {
     }
   };
 
-  for (const scenario of o.scenarios) {
+  if (o.scenarios.includes('router')) {
+    // The router alone, with 100,000 lcr rules and 100,000 mtree prefixes (router-bench.mjs).
+    console.log('\n== router');
+    report.router = await runRouterBench();
+    console.log(formatRouterBench(report.router));
+    writeReport();
+  }
+  for (const scenario of o.scenarios.filter((s) => s !== 'router')) {
     const systems = o.compare ? ['sipmesh', o.kamailioConfig] : ['sipmesh'];
     const entry = Object.fromEntries(systems.map((s) => [s, { max_clean_rate: null, first_dirty_rate: null, runs: [] }]));
     report.scenarios[scenario] = entry;
@@ -389,10 +398,11 @@ async function main() {
   if (rebuilt.length > 0) console.log(`\nwarning: ${rebuilt.join(', ')} rebuilt during the session: later runs measured newer code`);
   writeReport();
   console.log('\n================ summary ================');
-  for (const scenario of o.scenarios) console.log(`\n${scenarioTable(scenario, report.scenarios[scenario])}`);
+  for (const scenario of o.scenarios.filter((s) => s !== 'router')) console.log(`\n${scenarioTable(scenario, report.scenarios[scenario])}`);
+  if (report.router) console.log(`\n${formatRouterBench(report.router)}`);
   const targets = { call: 2500, message: 6000 };
   console.log('\nissue targets (edge + router over NATS, clean):');
-  for (const scenario of o.scenarios) {
+  for (const scenario of o.scenarios.filter((s) => s !== 'router')) {
     const m = report.scenarios[scenario].sipmesh.max_clean_rate;
     if (m !== null) console.log(`  ${scenario}: ${m}/s of ${targets[scenario]}/s ${m >= targets[scenario] ? 'MET' : 'not met'}`);
   }

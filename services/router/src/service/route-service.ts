@@ -10,6 +10,8 @@ import type { Policy } from '../policy/policy.js';
 
 export interface RouteServiceCounters {
   decided(policy: string, outcome: 'routes' | 'reply' | 'error'): void;
+  /** Time the policy took to decide, in seconds (parsing and answering excluded). */
+  decisionTime(policy: string, seconds: number): void;
   shadowed(policy: string, shadow: string, result: 'agree' | 'disagree' | 'error'): void;
 }
 
@@ -91,7 +93,9 @@ export class RouteService {
         this.fail(msg, id, JsonRpcErrorCode.unknownPolicy, `policy ${policyName} is not loaded`, policyName, span);
         return;
       }
+      const t0 = process.hrtime.bigint();
       const answer: RouteAnswer = await policy.decide(request.params);
+      this.counters.decisionTime(policyName, Number(process.hrtime.bigint() - t0) / 1e9);
       span?.setAttribute('sipmesh.decision', answer.reply ? `reply ${answer.reply.code}` : `${answer.routing ?? 'serial'} x${answer.routes?.length ?? 0}`);
       msg.respond(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, result: answer })));
       this.counters.decided(policyName, answer.reply ? 'reply' : 'routes');
