@@ -17,3 +17,4 @@ export { STEP_KINDS } from './policy/steps/index.js';
 export type { StepKind, StepBuild, StepBuildContext } from './policy/steps/index.js';
 export { LcrTable } from './policy/prefix/lcr.js';
 export { MTree } from './policy/prefix/mtree.js';
+export { Dialplan } from './policy/translate/dialplan.js';
