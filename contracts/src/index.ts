@@ -33,6 +33,7 @@ export {
   EVENTS_STREAM,
   ROUTER_QUEUE,
   EDGE_QUEUE,
+  ROUTER_ADMIN_QUEUE,
   DEFAULT_POLICY,
   subjects,
   formatTxId,

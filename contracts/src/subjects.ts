@@ -15,6 +15,9 @@ export const EVENTS_STREAM = 'SIPMESH_EVENTS';
 /** Queue group that router instances join, so each route request reaches exactly one of them. */
 export const ROUTER_QUEUE = 'sipmesh-router';
 
+/** Queue group of the routers' admin command subjects. */
+export const ROUTER_ADMIN_QUEUE = 'sipmesh-router-admin';
+
 /** Queue group that edges join for actions any edge can perform (`sipmesh.edges.v1.rpc.<action>`). */
 export const EDGE_QUEUE = 'sipmesh-edge';
 
@@ -49,6 +52,10 @@ export const subjects = {
   edgeRpc: (edgeId: string, action: string): string => `sipmesh.edge.${edgeId}.rpc.${action}`,
   /** The same actions on whichever edge takes it (queue group EDGE_QUEUE). */
   anyEdgeRpc: (action: string): string => `sipmesh.edges.v1.rpc.${action}`,
+  /** A router admin command (kamcmd-style name, e.g. `dispatcher.list`), answered by any one router (queue group ROUTER_ADMIN_QUEUE). */
+  routerAdmin: (command: string): string => `sipmesh.admin.v1.router.${command}`,
+  /** The same command for one router instance. */
+  routerInstanceAdmin: (routerId: string, command: string): string => `sipmesh.admin.v1.routers.${routerId}.${command}`,
   events: {
     all: 'sipmesh.events.v1.>',
     transactionCompleted: 'sipmesh.events.v1.transaction.completed',

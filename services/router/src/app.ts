@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { loadRoutesFile } from './policy/static/load-routes-file.js';
 import type { Dispatcher } from './policy/dispatcher/dispatcher.js';
 import { DispatcherProber } from './service/dispatcher-prober.js';
+import { serveAdminOnBus } from './service/admin-bus.js';
 import { migrate } from './data/migrations.js';
 import { PgTableReader } from './data/pg-table-reader.js';
 import { ReloadNotifier } from './data/reload-notifier.js';
@@ -33,6 +34,8 @@ export interface RouterApp {
   reload(): Promise<{ ok: true; policies: string[] } | { ok: false; errors: string[] }>;
   /** The dispatcher of the routes file now serving (dispatcher.list, set_state). */
   dispatcher(): Dispatcher;
+  /** Data the loaded steps exposed for admin commands: kind → key → data. */
+  exposed(): ReadonlyMap<string, ReadonlyMap<string, unknown>>;
   /** Keepalive probing of the dispatcher destinations (one round on demand, for admin and tests). */
   readonly prober: DispatcherProber;
   stop(): Promise<void>;
@@ -65,6 +68,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     logger,
   );
   let current: Dispatcher | undefined;
+  let exposed: ReadonlyMap<string, ReadonlyMap<string, unknown>> = new Map();
   const service = new RouteService(
     options.bus,
     validators,
@@ -95,6 +99,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     }
     service.setPolicies(loaded.policies, loaded.shadows);
     current = loaded.dispatcher;
+    exposed = loaded.exposed;
     prober.use(loaded.dispatcher, loaded.probing);
     metrics.sipmesh_router_reloads_total.inc({ result: 'ok' });
     logger.info({ file: options.routesFile, policies: [...loaded.policies.keys()], dispatcherSets: loaded.sets.size }, 'routes loaded');
@@ -117,16 +122,21 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
       })
     : undefined;
   await notifier?.start();
-  return {
+  let stopAdminBus: (() => void) | undefined;
+  const app: RouterApp = {
     service,
     reload: load,
     prober,
     dispatcher: () => current as Dispatcher,
+    exposed: () => exposed,
     stop: async () => {
+      stopAdminBus?.();
       prober.stop();
       service.stop();
       await notifier?.stop();
       await reader?.close();
     },
   };
+  stopAdminBus = serveAdminOnBus(options.bus, options.id ?? 'router1', app);
+  return app;
 }

@@ -121,6 +121,7 @@ async function buildLcrStep(spec: LcrStepSpec, ctx: StepBuildContext, random: Ra
     },
   );
   if (!built.ok) return { ok: false, errors: built.errors.map((e) => `${ctx.where}: ${e}`) };
+  ctx.expose('lcr', String(spec.lcr_id ?? 1), built.table);
   const noRoute = unmatchedResult(spec.on_no_route, spec.no_route_reply, NO_GATEWAYS);
   return { ok: true, step: new LcrStep(built.table, noRoute, random, nowSec) };
 }

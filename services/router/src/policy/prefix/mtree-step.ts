@@ -84,6 +84,7 @@ async function buildMtreeStep(spec: MtreeStepSpec, ctx: StepBuildContext): Promi
   const built = MTree.fromRows(rows.rows, { name: spec.tree, charList: spec.char_list ?? MT_DEFAULT_CHAR_LIST }, rows.origin);
   if (!built.ok) return { ok: false, errors: built.errors.map((e) => `${ctx.where}: ${e}`) };
   const tree = built.tree;
+  ctx.expose('mtree', spec.tree, tree);
   const noMatch = unmatchedResult(spec.on_no_match, spec.no_match_reply, NOT_FOUND);
   const use = spec.use_as ?? 'var';
   if (use === 'var') return { ok: true, step: new MtreeStep(tree, noMatch, undefined) };

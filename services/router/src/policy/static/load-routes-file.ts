@@ -30,6 +30,8 @@ export type LoadedPolicies =
       probing: ProbeConfig | undefined;
       /** policy → the policy that shadows it. */
       shadows: ReadonlyMap<string, string>;
+      /** Data the steps exposed for admin commands: kind → key → data. */
+      exposed: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
     }
   | { ok: false; errors: string[] };
 
@@ -90,6 +92,15 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
   }
   const policies = new Map<string, Policy>();
   const errors: string[] = [];
+  const exposed = new Map<string, Map<string, unknown>>();
+  const expose = (kind: string, key: string, data: unknown): void => {
+    let m = exposed.get(kind);
+    if (!m) {
+      m = new Map();
+      exposed.set(kind, m);
+    }
+    m.set(key, data);
+  };
   for (const [name, spec] of Object.entries(doc.policies)) {
     if (spec.rules !== undefined) {
       const compiled = StaticPolicy.compile(name, spec.rules, dispatcher, validators);
@@ -108,7 +119,7 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
         continue;
       }
       try {
-        const built = await kind.build(settings, { where, baseDir, dispatcher, validators, db: options.db });
+        const built = await kind.build(settings, { where, baseDir, dispatcher, validators, db: options.db, expose });
         if (built.ok) steps.push(built.step);
         else errors.push(...built.errors);
       } catch (e) {
@@ -138,7 +149,7 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
     else if (!policies.has(spec.shadow)) errors.push(`policy ${name}: shadow policy ${spec.shadow} is not defined`);
     else shadows.set(name, spec.shadow);
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets: dispatcher.sets, dispatcher, probing, shadows };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, policies, sets: dispatcher.sets, dispatcher, probing, shadows, exposed };
 }
 
 /** A row of Kamailio's dispatcher table as a dispatcher.list line. */

@@ -17,6 +17,11 @@ export interface StepBuildContext {
   readonly validators: ContractValidators;
   /** The router database, when `database.url` is set. */
   readonly db: TableReader | undefined;
+  /**
+   * Makes loaded data reachable by admin commands (`dialplan.translate`, `mtree.match`, …):
+   * `kind` names the module, `key` the instance (dpid list, tree name, lcr id).
+   */
+  readonly expose: (kind: string, key: string, data: unknown) => void;
 }
 
 export type StepBuild = { ok: true; step: PolicyStep } | { ok: false; errors: string[] };

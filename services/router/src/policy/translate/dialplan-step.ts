@@ -63,6 +63,7 @@ export const dialplanKind: StepKind = {
     if (!rows.ok) return { ok: false, errors: [`${ctx.where}: ${rows.error}`] };
     const loaded = Dialplan.fromRows(rows.rows, rows.origin);
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `${ctx.where}: ${e}`) };
+    ctx.expose('dialplan', String(spec.dpid), loaded.dialplan);
     return { ok: true, step: new DialplanStep(loaded.dialplan, spec.dpid, spec.input ?? 'ruri_user', noMatchResult(spec.on_no_match)) };
   },
 };

@@ -79,6 +79,7 @@ export const pdtKind: StepKind = {
     if (!rows.ok) return { ok: false, errors: [`${ctx.where}: ${rows.error}`] };
     const loaded = PdtTable.fromRows(rows.rows, rows.origin, { charList: spec.char_list ?? PDT_DEFAULT_CHAR_LIST, checkDomain: spec.check_domain ?? true });
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `${ctx.where}: ${e}`) };
+    ctx.expose('pdt', spec.sdomain ?? '*', loaded.pdt);
     const mode = typeof spec.mode === 'number' ? PDT_MODES[spec.mode] : (spec.mode ?? 'strip');
     const options = { sdomain: spec.sdomain ?? PDT_ANY_SDOMAIN, fallback: spec.fallback ?? false, prefix: spec.prefix ?? '', mode };
     return { ok: true, step: new PdtStep(loaded.pdt, options, noMatchResult(spec.on_no_match)) };

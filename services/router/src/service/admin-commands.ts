@@ -1,0 +1,135 @@
+/**
+ * The router's admin commands, named as Kamailio's RPCs (kamcmd `dispatcher.list`,
+ * `dialplan.translate 1 s:102`, `mtree.match routing 9196 0`…), served alike over the admin HTTP
+ * API (`POST /rpc/<command>` with a JSON body of named parameters) and over the bus
+ * (`sipmesh.admin.v1.router.<command>` answered by any one router, or
+ * `sipmesh.admin.v1.router.<router-id>.<command>` by that one; JSON-RPC 2.0). A command that
+ * changes state (set_state, reload, ping) acts on the router that got it, as kamcmd acts on one
+ * Kamailio.
+ */
+import type { RouterApp } from '../app.js';
+import type { Dialplan } from '../policy/translate/dialplan.js';
+import { dispatcherListRpc, dispatcherSetStateRpc } from '../policy/dispatcher/dispatcher-rpc.js';
+import type { LcrTable } from '../policy/prefix/lcr.js';
+import type { MTree } from '../policy/prefix/mtree.js';
+
+export class CommandError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 422 | 500,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AdminCommand {
+  readonly name: string;
+  readonly help: string;
+  run(params: Readonly<Record<string, unknown>>, router: RouterApp): unknown;
+}
+
+function str(p: Readonly<Record<string, unknown>>, name: string): string {
+  const v = p[name];
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  throw new CommandError(400, `parameter ${name} (string) is missing`);
+}
+
+function int(p: Readonly<Record<string, unknown>>, name: string, fallback?: number): number {
+  const v = p[name] ?? fallback;
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new CommandError(400, `parameter ${name} (integer) is missing`);
+  return n;
+}
+
+function exposed<T>(router: RouterApp, kind: string, key: string): T {
+  const data = router.exposed().get(kind)?.get(key);
+  if (data === undefined) throw new CommandError(404, `no ${kind} ${key} is loaded (known: ${[...(router.exposed().get(kind)?.keys() ?? [])].join(', ') || 'none'})`);
+  return data as T;
+}
+
+export const ADMIN_COMMANDS: readonly AdminCommand[] = [
+  { name: 'policies.list', help: 'Policies this router serves', run: (_p, r) => ({ policies: r.service.policyNames }) },
+  {
+    name: 'routes.reload',
+    help: 'Reload the routes file and its data (the loaded data serves until the new is ready)',
+    run: async (_p, r) => {
+      const res = await r.reload();
+      if (!res.ok) throw new CommandError(422, `routes rejected, running policies kept: ${res.errors.join('; ')}`);
+      return { status: 'reloaded', policies: res.policies };
+    },
+  },
+  { name: 'dispatcher.list', help: 'Dispatcher sets and destinations (Kamailio dispatcher.list)', run: (_p, r) => dispatcherListRpc(r.dispatcher()) },
+  {
+    name: 'dispatcher.set_state',
+    help: 'params: state (a/i/d/t, p for probing), group, address (URI or all)',
+    run: (p, r) => {
+      const res = dispatcherSetStateRpc(r.dispatcher(), str(p, 'state'), int(p, 'group'), str(p, 'address'));
+      if (!res.ok) throw new CommandError(res.message === 'Unknown State Value' ? 400 : 404, res.message);
+      return { status: res.message };
+    },
+  },
+  {
+    name: 'dispatcher.ping',
+    help: 'One keepalive round now; answers with the list',
+    run: async (_p, r) => {
+      await r.prober.probeAll();
+      return dispatcherListRpc(r.dispatcher());
+    },
+  },
+  {
+    name: 'dialplan.translate',
+    help: 'params: dpid, input — the rule that matches and its output (Kamailio dialplan.translate)',
+    run: (p, r) => {
+      const dpid = int(p, 'dpid');
+      const input = str(p, 'input');
+      const t = exposed<Dialplan>(r, 'dialplan', String(dpid)).translate(dpid, input);
+      if (!t.ok) throw new CommandError(404, `no translation of ${input} in dpid ${dpid} (${t.failure})`);
+      return { input, output: t.output, attrs: t.attrs };
+    },
+  },
+  {
+    name: 'dialplan.dump',
+    help: 'params: dpid — its rules in the order they are tried',
+    run: (p, r) => {
+      const dpid = int(p, 'dpid');
+      return { dpid, rules: exposed<Dialplan>(r, 'dialplan', String(dpid)).rules(dpid) };
+    },
+  },
+  {
+    name: 'mtree.match',
+    help: 'params: tree, key, mode (0 longest, 2 all along the path)',
+    run: (p, r) => {
+      const tree = str(p, 'tree');
+      const key = str(p, 'key');
+      const mode = int(p, 'mode', 0) === 2 ? 'all' : 'longest';
+      const m = exposed<MTree>(r, 'mtree', tree).match(key, mode);
+      if (!m) throw new CommandError(404, `${key} matches no prefix of tree ${tree}`);
+      return { tree, key, prefix: m.walked, values: m.values };
+    },
+  },
+  {
+    name: 'mtree.summary',
+    help: 'params: tree — number of prefixes',
+    run: (p, r) => {
+      const tree = str(p, 'tree');
+      return { tree, prefixes: exposed<MTree>(r, 'mtree', tree).size };
+    },
+  },
+  {
+    name: 'lcr.lookup',
+    help: 'params: number, lcr_id (default 1), from (caller URI), ruri — the gateways in the order calls would try them',
+    run: (p, r) => {
+      const lcrId = int(p, 'lcr_id', 1);
+      const user = str(p, 'number');
+      const from = typeof p['from'] === 'string' ? p['from'] : '';
+      const ruri = typeof p['ruri'] === 'string' ? p['ruri'] : `sip:${user}@localhost`;
+      const choices = exposed<LcrTable>(r, 'lcr', String(lcrId)).lookup({ user, callerUri: from, requestUri: ruri }, { random: Math.random, nowSec: Math.floor(Date.now() / 1000) });
+      return { number: user, gateways: choices.map((c) => ({ gw_name: c.gateway.name, rule_id: c.ruleId, ruri: c.ruri, dst_uri: c.dstUri ?? null })) };
+    },
+  },
+];
+
+export function findCommand(name: string): AdminCommand | undefined {
+  return ADMIN_COMMANDS.find((c) => c.name === name);
+}
