@@ -122,7 +122,6 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
       })
     : undefined;
   await notifier?.start();
-  let stopAdminBus: (() => void) | undefined;
   const app: RouterApp = {
     service,
     reload: load,
@@ -130,13 +129,13 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     dispatcher: () => current as Dispatcher,
     exposed: () => exposed,
     stop: async () => {
-      stopAdminBus?.();
+      stopAdminBus();
       prober.stop();
       service.stop();
       await notifier?.stop();
       await reader?.close();
     },
   };
-  stopAdminBus = serveAdminOnBus(options.bus, options.id ?? 'router1', app);
+  const stopAdminBus = serveAdminOnBus(options.bus, options.id ?? 'router1', app);
   return app;
 }
