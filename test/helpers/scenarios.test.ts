@@ -29,6 +29,7 @@ describe('scenario files', () => {
       'uac-call-retransmit.xml',
       'uac-call.xml',
       'uac-cancel.xml',
+      'uac-expect-404.xml',
       'uac-expect-503.xml',
       'uac-message.xml',
       'uas-486.xml',

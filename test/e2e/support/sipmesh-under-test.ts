@@ -24,8 +24,10 @@ export const NATS_URL = 'nats://127.0.0.1:4222';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export interface RoutesDoc {
-  dispatcher?: { inline?: string; probing?: Record<string, unknown> };
+  dispatcher?: { inline?: string; probing?: Record<string, unknown>; table?: string };
   rules: Record<string, unknown>[];
+  /** Steps of the policy under test, instead of `rules`. */
+  steps?: Record<string, unknown>[];
   /** Another policy of the same file that shadows the one under test. */
   shadow?: string;
   /** More policies in the same routes file, by name. */
@@ -38,6 +40,8 @@ export interface StartOptions {
   routes: RoutesDoc;
   /** Extra edge settings (dotted paths). */
   edge?: Record<string, unknown>;
+  /** Extra router settings (dotted paths), e.g. database.url. */
+  router?: Record<string, unknown>;
   /** Routers to start (nats mode); 0 runs the edge alone. */
   routers?: number;
   /** Policy the edge asks (default: the one the routers serve). */
@@ -77,7 +81,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
   const policy = opts.policyName ?? uniqueName('p');
   const edgeId = uniqueName('e');
   const routesFile = path.join(dir, 'routes.json');
-  const main = { rules: opts.routes.rules, ...(opts.routes.shadow ? { shadow: opts.routes.shadow } : {}) };
+  const main = { ...(opts.routes.steps ? { steps: opts.routes.steps } : { rules: opts.routes.rules }), ...(opts.routes.shadow ? { shadow: opts.routes.shadow } : {}) };
   writeFileSync(routesFile, JSON.stringify({ ...(opts.routes.dispatcher ? { dispatcher: opts.routes.dispatcher } : {}), policies: { [policy]: main, ...opts.routes.others } }));
   const sipPort = await freePort('udp+tcp');
   const adminPort = await freeTcpPort();
@@ -98,7 +102,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
       routerConfigFile: undefined,
       env: {},
       edgeOverrides: { ...edgeSettings, ...tracing, listen },
-      routerOverrides: { routesFile, 'log.level': 'warn' },
+      routerOverrides: { routesFile, 'log.level': 'warn', ...opts.router },
       bus,
     });
     return {
@@ -132,7 +136,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
   for (let i = 0; i < (opts.routers ?? 1); i++) {
     const routerAdmin = await freeTcpPort();
     routerAdminPorts.push(routerAdmin);
-    routers.push(start('services/router/dist/main.js', ['--routes', routesFile, ...setArgs({ id: `${edgeId}r${i}`, 'admin.port': routerAdmin, 'log.level': 'warn', ...tracing })]));
+    routers.push(start('services/router/dist/main.js', ['--routes', routesFile, ...setArgs({ id: `${edgeId}r${i}`, 'admin.port': routerAdmin, 'log.level': 'warn', ...tracing, ...opts.router })]));
     await waitForTcpPort(routerAdmin, { timeoutMs: 15_000 });
   }
   if ((opts.routers ?? 1) > 0) await waitForPolicy(bus, policy);
