@@ -118,6 +118,8 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
         errors.push(`${where}: unknown step kind`);
         continue;
       }
+      // Requests keep being answered between steps while a reload builds big indexes.
+      await new Promise((resolve) => setImmediate(resolve));
       try {
         const built = await kind.build(settings, { where, baseDir, dispatcher, validators, db: options.db, expose });
         if (built.ok) steps.push(built.step);
