@@ -3,47 +3,23 @@
  * destination; a destination that stops answering goes inactive and gets no calls (SIPp MESSAGEs
  * through the edge) until it answers again, and each change is announced.
  */
-import dgram from 'node:dgram';
-import { once } from 'node:events';
 import { decodeEvents, subjects, type DispatcherStateEvent } from '@sipmesh/contracts';
 import { LocalBus } from '@sipmesh/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requireInfra } from '../helpers/infra.js';
 import { freePort } from '../helpers/ports.js';
 import { runSipp, scenarioPath, stopAllSipp } from '../helpers/sipp.js';
+import { RecordingPeer } from './support/recording-peer.js';
 import { startSipmesh, type BusMode, type SipmeshUnderTest } from './support/sipmesh-under-test.js';
 
-/** A SIP peer that answers every request with 200 and counts what it got, by method. */
-class Peer {
-  readonly got = new Map<string, number>();
-  private socket: dgram.Socket | undefined;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    const socket = dgram.createSocket('udp4');
-    socket.on('message', (data: Buffer, rinfo) => {
-      const text = data.toString();
-      const method = /^([A-Z]+) /.exec(text)?.[1];
-      if (method === undefined || method === 'ACK') return;
-      this.got.set(method, (this.got.get(method) ?? 0) + 1);
-      const copy = (name: string): string => (new RegExp(`^${name}:.*$`, 'mi').exec(text)?.[0] ?? '') + '\r\n';
-      const vias = text.match(/^Via:.*$/gim)?.join('\r\n') ?? '';
-      const reply = `SIP/2.0 200 OK\r\n${vias}\r\n${copy('From')}${copy('To').replace(/\r\n$/, ';tag=peer\r\n')}${copy('Call-ID')}${copy('CSeq')}Content-Length: 0\r\n\r\n`;
-      socket.send(Buffer.from(reply), rinfo.port, rinfo.address);
-    });
-    socket.bind(this.port, '127.0.0.1');
-    await once(socket, 'listening');
-    this.socket = socket;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.socket;
-    this.socket = undefined;
-    if (s) await new Promise<void>((r) => s.close(() => r()));
-  }
-
+/** A destination: answers every request with 200 and counts the MESSAGEs (calls) it got. */
+class Peer extends RecordingPeer {
   calls(): number {
-    return this.got.get('MESSAGE') ?? 0;
+    return this.requestLines.filter((l) => l.startsWith('MESSAGE ')).length;
+  }
+
+  keepalives(): number {
+    return this.requestLines.filter((l) => l.startsWith('OPTIONS ')).length;
   }
 }
 
@@ -95,7 +71,7 @@ describe.each<BusMode>(['local', 'nats'])('dispatcher probing over the %s bus', 
     });
     const ui = sipmesh;
     await expect.poll(async () => flagsOf(ui), { timeout: 10_000, interval: 250 }).toEqual({ [uriA]: 'AP', [uriB]: 'AP' });
-    expect(a.got.get('OPTIONS') ?? 0).toBeGreaterThan(0);
+    expect(a.keepalives()).toBeGreaterThan(0);
 
     await messages(10);
     expect(a.calls()).toBe(5);
