@@ -18,3 +18,5 @@ export type { StepKind, StepBuild, StepBuildContext } from './policy/steps/index
 export { LcrTable } from './policy/prefix/lcr.js';
 export { MTree } from './policy/prefix/mtree.js';
 export { Dialplan } from './policy/translate/dialplan.js';
+export { createDroutingKind } from './policy/drouting/kinds.js';
+export type { DrTable } from './policy/drouting/kinds.js';
