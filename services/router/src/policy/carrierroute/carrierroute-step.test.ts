@@ -72,7 +72,7 @@ describe('carrierroute step', () => {
       policies: {
         reply: { steps: [{ carrierroute: mobile }] },
         next: { steps: [{ carrierroute: { ...mobile, on_blocked: 'continue' } }, { rules: [{ reply: { code: 486, reason: 'Busy Here' } }] }] },
-        custom: { steps: [{ carrierroute: { ...mobile, blocked_reply: { code: 503, reason: 'Destination Blocked' } } }] },
+        custom: { steps: [{ carrierroute: { ...mobile, on_blocked: { reply: { code: 503, reason: 'Destination Blocked' } } } }] },
       },
     });
     expect((await decide(policies.get('reply'), { ruri: 'sip:13912345678@example.com' })).reply).toEqual({ code: 403, reason: 'Blocked' });

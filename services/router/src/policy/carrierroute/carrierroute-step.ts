@@ -20,7 +20,7 @@ import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-
 import type { RandomSource } from '../dispatcher/random-source.js';
 import { answer, CONTINUE, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
 import type { StepBuild, StepBuildContext, StepKind } from '../steps/step-kind.js';
-import { replySchema, UNMATCHED_ACTIONS, unmatchedResult, type ReplySpec, type UnmatchedAction } from '../prefix/unmatched.js';
+import { outcomeResult, outcomeSchema, type OutcomeSpec, type ReplySpec } from '../steps/outcome.js';
 import { CarrierRouteTables, CR_MATCH_MODES, type CrCarrier, type CrMatchMode } from './carrier-tables.js';
 import { crRoute } from './cr-route.js';
 import { codePatterns, failoverCodes, hostOfUri, replayFailures } from './failure-plan.js';
@@ -45,10 +45,8 @@ export interface CarrierrouteStepSpec {
   flags_var?: string;
   avoid_failed_destinations?: boolean;
   rewrite_only?: boolean;
-  on_blocked?: UnmatchedAction;
-  blocked_reply?: ReplySpec;
-  on_no_route?: UnmatchedAction;
-  no_route_reply?: ReplySpec;
+  on_blocked?: OutcomeSpec;
+  on_no_route?: OutcomeSpec;
 }
 
 const BLOCKED: ReplySpec = { code: 403, reason: 'Blocked' };
@@ -75,10 +73,8 @@ export const carrierrouteStepSchema = {
     flags_var: { type: 'string', minLength: 1, description: 'A variable of an earlier step holding more message flags (a decimal number), added to flags' },
     avoid_failed_destinations: { type: 'boolean', default: true, description: 'On a re-ask, never pick a host already tried (Kamailio avoid_failed_destinations)' },
     rewrite_only: { type: 'boolean', default: false, description: 'Only rewrite the R-URI and set the variables, then go on: a later step answers with the new R-URI (and decides on_failure), as a Kamailio script relays after cr_route' },
-    on_blocked: { enum: UNMATCHED_ACTIONS, default: 'reply', description: 'The rule picked has an empty rewrite_host (blocklisted): reply blocked_reply, or go on with the next step' },
-    blocked_reply: { ...replySchema, description: 'Reply for a blocklisted number (default 403 Blocked)' },
-    on_no_route: { enum: UNMATCHED_ACTIONS, default: 'continue', description: 'No rule for the number, its flags or its domain: go on with the next step, or reply no_route_reply' },
-    no_route_reply: { ...replySchema, description: 'Reply when on_no_route is reply (default 404 No route)' },
+    on_blocked: outcomeSchema('The rule picked has an empty rewrite_host (blocklisted)', 'reply', BLOCKED),
+    on_no_route: outcomeSchema('No rule for the number, its flags or its domain', 'continue', NO_ROUTE),
   },
 } as const;
 
@@ -200,8 +196,8 @@ async function buildCarrierrouteStep(spec: CarrierrouteStepSpec, ctx: StepBuildC
     avoidFailed: spec.avoid_failed_destinations ?? true,
     failureRouting: spec.failure_routes !== undefined,
     rewriteOnly: spec.rewrite_only ?? false,
-    blocked: unmatchedResult(spec.on_blocked ?? 'reply', spec.blocked_reply, BLOCKED),
-    noRoute: unmatchedResult(spec.on_no_route, spec.no_route_reply, NO_ROUTE),
+    blocked: outcomeResult(spec.on_blocked, 'reply', BLOCKED),
+    noRoute: outcomeResult(spec.on_no_route, 'continue', NO_ROUTE),
   };
   return { ok: true, step: new CarrierrouteStep(tables, carrier, domainId, settings, random) };
 }

@@ -67,7 +67,7 @@ describe('drouting step', () => {
         next: { steps: [{ drouting: book }, { rules: [{ reply: { code: 486, reason: 'Busy Here' } }] }] },
         last: { steps: [{ drouting: book }] },
         reply: { steps: [{ drouting: { ...book, on_no_route: 'reply' } }] },
-        custom: { steps: [{ drouting: { ...book, on_no_route: 'reply', no_route_reply: { code: 503, reason: 'No gateway' } } }] },
+        custom: { steps: [{ drouting: { ...book, on_no_route: { reply: { code: 503, reason: 'No gateway' } } } }] },
       },
     });
     const a = await decide(policies.get('last'), { ruri: 'sip:1234999@proxy.example.com' });

@@ -10,7 +10,7 @@ import { CONTRACT_VERSION, type Route } from '@sipmesh/contracts';
 import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import type { RandomSource } from '../dispatcher/random-source.js';
 import { answer, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
-import { replySchema, UNMATCHED_ACTIONS, unmatchedResult, type ReplySpec, type UnmatchedAction } from '../prefix/unmatched.js';
+import { outcomeResult, outcomeSchema, type OutcomeSpec, type ReplySpec } from '../steps/outcome.js';
 import type { StepBuild, StepBuildContext, StepKind } from '../steps/step-kind.js';
 import { DrTable } from './drouting.js';
 import { DR_SORT_ORDERS, type DrSortOrder } from './gwlist.js';
@@ -25,8 +25,7 @@ export interface DroutingStepSpec {
   use_domain?: boolean;
   sort_order?: DrSortOrder;
   time_zone?: string;
-  on_no_route?: UnmatchedAction;
-  no_route_reply?: ReplySpec;
+  on_no_route?: OutcomeSpec;
 }
 
 /** The book's script answers a failed do_routing with 404. */
@@ -51,8 +50,7 @@ export const droutingStepSchema = {
       description: 'in_order: every gateway as listed (Kamailio sort_order 0); first_two_random: in each ;-group the first two drawn at random (1); one_per_group: one random gateway per group, none twice (2)',
     },
     time_zone: { type: 'string', minLength: 1, description: 'IANA time zone timerecs are read in (default: the router process\'s local zone, as Kamailio uses server local time)' },
-    on_no_route: { enum: UNMATCHED_ACTIONS, default: 'continue', description: 'No group, rule or usable gateway: go on with the next step, or reply no_route_reply' },
-    no_route_reply: { ...replySchema, description: 'Reply when on_no_route is reply (default 404 Not Found)' },
+    on_no_route: outcomeSchema('No group, rule or usable gateway', 'continue', NOT_FOUND),
   },
 } as const;
 
@@ -129,7 +127,7 @@ async function buildDroutingStep(spec: DroutingStepSpec, ctx: StepBuildContext, 
   // Skipped rows do not refuse the load (Kamailio logs them and routes with the rest); the admin
   // view lists them with the table.
   ctx.expose('drouting', ctx.where, built.table);
-  const noRoute = unmatchedResult(spec.on_no_route, spec.no_route_reply, NOT_FOUND);
+  const noRoute = outcomeResult(spec.on_no_route, 'continue', NOT_FOUND);
   const wallClock = clock.clock;
   return { ok: true, step: new DroutingStep(built.table, noRoute, random, () => wallClock.wallSeconds(nowMs())) };
 }

@@ -12,7 +12,7 @@ import { answer, type PolicyStep, type RouteContext, type StepResult } from '../
 import type { StepBuild, StepBuildContext, StepKind } from '../steps/step-kind.js';
 import { LcrTable } from './lcr.js';
 import { MT_DEFAULT_CHAR_LIST, MTree } from './mtree.js';
-import { replySchema, UNMATCHED_ACTIONS, unmatchedResult, type ReplySpec, type UnmatchedAction } from './unmatched.js';
+import { outcomeResult, outcomeSchema, type OutcomeSpec, type ReplySpec } from '../steps/outcome.js';
 
 export interface LcrStepSpec {
   lcr_id?: number;
@@ -21,8 +21,7 @@ export interface LcrStepSpec {
   targets: RowSourceSpec;
   caller_tree?: { source: RowSourceSpec; name?: string; char_list?: string };
   priority_ordering?: boolean;
-  on_no_route?: UnmatchedAction;
-  no_route_reply?: ReplySpec;
+  on_no_route?: OutcomeSpec;
 }
 
 const NO_GATEWAYS: ReplySpec = { code: 503, reason: 'No available gateways' };
@@ -49,8 +48,7 @@ export const lcrStepSchema = {
       },
     },
     priority_ordering: { type: 'boolean', default: false, description: 'Order by priority first, ignoring rule prefix length (Kamailio priority_ordering=1)' },
-    on_no_route: { enum: UNMATCHED_ACTIONS, default: 'continue', description: 'No usable gateway: go on with the next step, or reply no_route_reply' },
-    no_route_reply: { ...replySchema, description: 'Reply when on_no_route is reply (default 503 No available gateways)' },
+    on_no_route: outcomeSchema('No usable gateway', 'continue', NO_GATEWAYS),
   },
 } as const;
 
@@ -122,6 +120,6 @@ async function buildLcrStep(spec: LcrStepSpec, ctx: StepBuildContext, random: Ra
   );
   if (!built.ok) return { ok: false, errors: built.errors.map((e) => `${ctx.where}: ${e}`) };
   ctx.expose('lcr', String(spec.lcr_id ?? 1), built.table);
-  const noRoute = unmatchedResult(spec.on_no_route, spec.no_route_reply, NO_GATEWAYS);
+  const noRoute = outcomeResult(spec.on_no_route, 'continue', NO_GATEWAYS);
   return { ok: true, step: new LcrStep(built.table, noRoute, random, nowSec) };
 }

@@ -15,7 +15,7 @@ import { dispatcherKind } from '../steps/builtin-kinds.js';
 import type { StepBuild, StepBuildContext, StepKind } from '../steps/step-kind.js';
 import { ruleSchema, type DispatcherActionSpec } from '../static/routes-file.js';
 import { MT_DEFAULT_CHAR_LIST, MTree } from './mtree.js';
-import { replySchema, UNMATCHED_ACTIONS, unmatchedResult, type ReplySpec, type UnmatchedAction } from './unmatched.js';
+import { outcomeResult, outcomeSchema, type OutcomeSpec, type ReplySpec } from '../steps/outcome.js';
 
 export const MTREE_USES = ['var', 'dst_uri', 'dispatcher'] as const;
 export type MtreeUse = (typeof MTREE_USES)[number];
@@ -26,8 +26,7 @@ export interface MtreeStepSpec {
   char_list?: string;
   use_as?: MtreeUse;
   dispatcher?: Omit<DispatcherActionSpec, 'set'>;
-  on_no_match?: UnmatchedAction;
-  no_match_reply?: ReplySpec;
+  on_no_match?: OutcomeSpec;
 }
 
 const NOT_FOUND: ReplySpec = { code: 404, reason: 'Not Found' };
@@ -46,8 +45,7 @@ export const mtreeStepSchema = {
     char_list: { type: 'string', minLength: 1, default: MT_DEFAULT_CHAR_LIST, description: 'Characters of the tree; a user with another one in the walked part does not match (Kamailio char_list)' },
     use_as: { enum: MTREE_USES, default: 'var', description: 'var: only set the variable and go on; dst_uri: route to the value (a SIP URI); dispatcher: select from the dispatcher set the value names' },
     dispatcher: { type: 'object', additionalProperties: false, properties: selectionProperties, description: 'Selection settings with use_as dispatcher (as a dispatcher step, without set)' },
-    on_no_match: { enum: UNMATCHED_ACTIONS, default: 'continue', description: 'No prefix matched: go on with the next step, or reply no_match_reply' },
-    no_match_reply: { ...replySchema, description: 'Reply when on_no_match is reply (default 404 Not Found)' },
+    on_no_match: outcomeSchema('No prefix matched', 'continue', NOT_FOUND),
   },
 } as const;
 
@@ -85,7 +83,7 @@ async function buildMtreeStep(spec: MtreeStepSpec, ctx: StepBuildContext): Promi
   if (!built.ok) return { ok: false, errors: built.errors.map((e) => `${ctx.where}: ${e}`) };
   const tree = built.tree;
   ctx.expose('mtree', spec.tree, tree);
-  const noMatch = unmatchedResult(spec.on_no_match, spec.no_match_reply, NOT_FOUND);
+  const noMatch = outcomeResult(spec.on_no_match, 'continue', NOT_FOUND);
   const use = spec.use_as ?? 'var';
   if (use === 'var') return { ok: true, step: new MtreeStep(tree, noMatch, undefined) };
   if (use === 'dst_uri') {

@@ -69,7 +69,7 @@ describe('lcr step', () => {
         next: { steps: [{ lcr: bookLcr }, { rules: [{ reply: { code: 486, reason: 'Busy Here' } }] }] },
         last: { steps: [{ lcr: bookLcr }] },
         reply: { steps: [{ lcr: { ...bookLcr, on_no_route: 'reply' } }] },
-        custom: { steps: [{ lcr: { ...bookLcr, on_no_route: 'reply', no_route_reply: { code: 404, reason: 'No gateway' } } }] },
+        custom: { steps: [{ lcr: { ...bookLcr, on_no_route: { reply: { code: 404, reason: 'No gateway' } } } }] },
       },
     });
     expect((await decide(policies.get('next'), { ruri: 'sip:45000@example.com' })).reply).toEqual({ code: 486, reason: 'Busy Here' });

@@ -14,30 +14,18 @@ import path from 'node:path';
 import { CONTRACT_VERSION, type Reply } from '@sipmesh/contracts';
 import { loadRows, RowReader, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import { answer, CONTINUE, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
+import { outcomeResult, outcomeSchema, replySchema, type OutcomeSpec, type ReplySpec } from '../steps/outcome.js';
 import type { StepKind } from '../steps/step-kind.js';
 import { AddressGroups } from './address-groups.js';
 
-const replySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { code: { type: 'integer', minimum: 300, maximum: 699 }, reason: { type: 'string', pattern: '^[^\\r\\n]*$' } },
-  required: ['code', 'reason'],
-} as const;
-
-const outcomeSchema = { oneOf: [{ const: 'continue' }, { type: 'object', additionalProperties: false, properties: { reply: replySchema }, required: ['reply'] }] } as const;
-
-type Outcome = 'continue' | { reply: Reply };
+const FORBIDDEN: ReplySpec = { code: 403, reason: 'Forbidden' };
 
 interface PermissionsSpec {
   source?: RowSourceSpec;
   address_file?: string;
   group?: number;
-  on_match?: Outcome;
-  on_no_match?: Outcome;
-}
-
-function outcome(o: Outcome | undefined): StepResult {
-  return o === undefined || o === 'continue' ? CONTINUE : answer({ version: CONTRACT_VERSION, reply: { code: o.reply.code, reason: o.reply.reason } });
+  on_match?: OutcomeSpec;
+  on_no_match?: OutcomeSpec;
 }
 
 class PermissionsStep implements PolicyStep {
@@ -68,8 +56,8 @@ export const permissionsKind: StepKind = {
       source: rowSourceSchema,
       address_file: { type: 'string', description: 'Kamailio address file: "groupid address [netmask] [port] [tag]" lines' },
       group: { type: 'integer', minimum: 0, description: 'Only this group counts (allow_source_address(group)); absent: any group (allow_address_group)' },
-      on_match: outcomeSchema,
-      on_no_match: outcomeSchema,
+      on_match: outcomeSchema('The source is in the address group(s)', 'continue', FORBIDDEN),
+      on_no_match: outcomeSchema('The source is in no address group (of the group asked for)', 'continue', FORBIDDEN),
     },
     oneOf: [{ required: ['source'] }, { required: ['address_file'] }],
   },
@@ -91,7 +79,7 @@ export const permissionsKind: StepKind = {
       loaded = AddressGroups.fromRows(rows.rows);
     }
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `${ctx.where}: ${e}`) };
-    return { ok: true, step: new PermissionsStep(loaded.groups, spec.group, outcome(spec.on_match ?? 'continue'), outcome(spec.on_no_match ?? 'continue')) };
+    return { ok: true, step: new PermissionsStep(loaded.groups, spec.group, outcomeResult(spec.on_match, 'continue', FORBIDDEN), outcomeResult(spec.on_no_match, 'continue', FORBIDDEN)) };
   },
 };
 
