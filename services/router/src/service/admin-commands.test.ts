@@ -10,6 +10,7 @@ import { createLogger, createMetricsRegistry, LocalBus, startAdminServer, type A
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouterApp, type RouterApp } from '../app.js';
 import { mountRouterAdmin } from './router-admin.js';
+import { cityRecord, writeMmdb } from '../policy/geoip/mmdb-writer.fixture.js';
 
 let dir: string;
 let bus: LocalBus;
@@ -30,6 +31,7 @@ const ROUTES = {
             targets: { rows: [{ lcr_id: 1, rule_id: 1, gw_id: 1, priority: 1, weight: 1 }] },
           },
         },
+        { geoip2: { path: 'city.mmdb' } },
         { dispatcher: { set: 1 } },
       ],
     },
@@ -39,6 +41,7 @@ const ROUTES = {
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'sipmesh-admin-'));
   writeFileSync(path.join(dir, 'routes.json'), JSON.stringify(ROUTES));
+  writeFileSync(path.join(dir, 'city.mmdb'), writeMmdb([{ network: '81.2.69.0/24', data: cityRecord({ cc: 'GB', country: 'United Kingdom', city: 'London' }) }]));
   bus = new LocalBus();
   const registry = createMetricsRegistry({ service: 'router', processMetrics: false });
   router = await createRouterApp({ id: 'r7', routesFile: path.join(dir, 'routes.json'), validateRequests: true, bus, logger: createLogger({ service: 'router', level: 'silent' }), registry, tracing: false });
@@ -84,6 +87,12 @@ describe('router admin commands', () => {
     const flags = Object.fromEntries(list.RECORDS.flatMap((r) => r.SET.TARGETS.map((t) => [t.DEST.URI, t.DEST.FLAGS])));
     expect(flags['sip:192.0.2.11:5060']?.charAt(0)).toBe('I');
     expect((await onBus('dispatcher.set_state', { state: 'x', group: 1, address: 'all' })).error?.code).toBe(-32602);
+  });
+
+  it('tells where an address is from the loaded geoip2 database', async () => {
+    expect((await onBus('geoip2.match', { ip: '81.2.69.160' })).result).toMatchObject({ ip: '81.2.69.160', cc: 'GB', city: 'London' });
+    expect((await onBus('geoip2.match', { ip: '10.0.0.1' })).error?.code).toBe(404);
+    expect((await onBus('carrierroute.dump')).error?.message).toBe('no carrierroute is loaded');
   });
 
   it('serves the same commands over HTTP, and lists them', async () => {

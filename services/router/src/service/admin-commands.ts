@@ -12,6 +12,8 @@ import type { Dialplan } from '../policy/translate/dialplan.js';
 import { dispatcherListRpc, dispatcherSetStateRpc } from '../policy/dispatcher/dispatcher-rpc.js';
 import type { LcrTable } from '../policy/prefix/lcr.js';
 import type { MTree } from '../policy/prefix/mtree.js';
+import type { CarrierRouteTables } from '../policy/carrierroute/carrier-tables.js';
+import type { GeoIpDatabase } from '../policy/geoip/geoip-database.js';
 
 export class CommandError extends Error {
   constructor(
@@ -128,7 +130,30 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       return { number: user, gateways: choices.map((c) => ({ gw_name: c.gateway.name, rule_id: c.ruleId, ruri: c.ruri, dst_uri: c.dstUri ?? null })) };
     },
   },
+  {
+    name: 'geoip2.match',
+    help: 'params: ip, path (when several databases are loaded) — what the database says of the address',
+    run: (p, r) => {
+      const ip = str(p, 'ip');
+      const location = only<GeoIpDatabase>(r, 'geoip2', p['path']).lookup(ip);
+      if (!location) throw new CommandError(404, `${ip} is not in the database`);
+      return { ip, ...location };
+    },
+  },
+  {
+    name: 'carrierroute.dump',
+    help: 'params: carrier (when several are loaded) — its routing domains, prefixes and rules (Kamailio cr.dump_routes)',
+    run: (p, r) => ({ carriers: only<CarrierRouteTables>(r, 'carrierroute', p['carrier']).dump() }),
+  },
 ];
+
+/** The one loaded instance of `kind` when `key` is not given and there is exactly one. */
+function only<T>(router: RouterApp, kind: string, key: unknown): T {
+  if (typeof key === 'string' && key !== '') return exposed<T>(router, kind, key);
+  const all = [...(router.exposed().get(kind)?.keys() ?? [])];
+  if (all.length !== 1) throw new CommandError(400, all.length === 0 ? `no ${kind} is loaded` : `several ${kind} are loaded (${all.join(', ')}): name one`);
+  return exposed<T>(router, kind, all[0] as string);
+}
 
 export function findCommand(name: string): AdminCommand | undefined {
   return ADMIN_COMMANDS.find((c) => c.name === name);
