@@ -10,6 +10,7 @@ import { loadRoutesFile } from './policy/static/load-routes-file.js';
 import type { Dispatcher } from './policy/dispatcher/dispatcher.js';
 import { DispatcherProber } from './service/dispatcher-prober.js';
 import { serveAdminOnBus } from './service/admin-bus.js';
+import { CallLoadFeed } from './service/call-load-feed.js';
 import { migrate } from './data/migrations.js';
 import { PgTableReader } from './data/pg-table-reader.js';
 import { ReloadNotifier } from './data/reload-notifier.js';
@@ -68,6 +69,8 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     logger,
   );
   let current: Dispatcher | undefined;
+  const callLoad = new CallLoadFeed(options.bus, () => current, logger);
+  callLoad.start();
   let exposed: ReadonlyMap<string, ReadonlyMap<string, unknown>> = new Map();
   const service = new RouteService(
     options.bus,
@@ -107,6 +110,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
   };
   const first = await load();
   if (!first.ok) {
+    callLoad.stop();
     await reader?.close();
     throw new Error(`routes file ${options.routesFile}:\n  ${first.errors.join('\n  ')}`);
   }
@@ -130,6 +134,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     exposed: () => exposed,
     stop: async () => {
       stopAdminBus();
+      callLoad.stop();
       prober.stop();
       service.stop();
       await notifier?.stop();

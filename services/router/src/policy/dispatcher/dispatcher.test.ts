@@ -247,7 +247,8 @@ describe('call-load (alg 10)', () => {
 
   it('sends each INVITE to the least loaded destination, skips those at maxload, 404 when all are full', () => {
     const d = load(LIST);
-    const invite = (): string[] | string => uris(d.select(1, { algorithm: 'call-load' }, facts()));
+    let n = 0;
+    const invite = (): string[] | string => uris(d.select(1, { algorithm: 'call-load' }, facts({ call_id: `call-${++n}` })));
     expect(invite()).toEqual(['sip:a.example', 'sip:b.example']);
     expect(invite()).toEqual(['sip:b.example', 'sip:a.example']);
     // b is at its maxload of 1: neither selected nor offered as failover.
@@ -270,8 +271,34 @@ describe('call-load (alg 10)', () => {
 
   it('maxload=0 means no limit', () => {
     const d = load('1 sip:only.example 0 0 duid=only;maxload=0');
-    for (let i = 0; i < 500; i++) expect(first(d, 1, 'call-load')).toBe('sip:only.example');
+    for (let i = 0; i < 500; i++) expect(first(d, 1, 'call-load', facts({ call_id: `c${i}` }))).toBe('sip:only.example');
     expect(d.loadOf('only')).toBe(500);
+  });
+
+  it('gives a call its load back by Call-ID when it fails or ends, moves it on a re-ask, and forgets it after the expiry', () => {
+    let now = 0;
+    const loaded = Dispatcher.fromList(LIST, { now: () => now, callLoadExpireMs: 60_000 });
+    if (!loaded.ok) throw new Error(loaded.errors.join());
+    const d = loaded.dispatcher;
+    const call = (id: string): string => first(d, 1, 'call-load', facts({ call_id: id }));
+    expect(call('x')).toBe('sip:a.example');
+    expect(call('y')).toBe('sip:b.example');
+    expect([d.loadOf('a'), d.loadOf('b'), d.countedCalls]).toEqual([1, 1, 2]);
+    expect(d.callFailedById('x')).toBe(true);
+    expect(d.callFailedById('x')).toBe(false); // once only
+    expect(d.callEndedById('unknown')).toBe(false);
+    expect([d.loadOf('a'), d.loadOf('b')]).toEqual([0, 1]);
+    // the same call asked about again (a re-ask): its load moves, it is not counted twice
+    call('y');
+    expect(d.loadOf('a') + d.loadOf('b')).toBe(1);
+    expect(d.callEndedById('y')).toBe(true);
+    expect([d.loadOf('a'), d.loadOf('b'), d.countedCalls]).toEqual([0, 0, 0]);
+    // a call whose end never comes is forgotten after the expiry, when the next call is counted
+    call('lost');
+    now = 61_000;
+    call('next');
+    expect(d.countedCalls).toBe(1);
+    expect(d.loadOf('a') + d.loadOf('b')).toBe(1);
   });
 });
 

@@ -23,6 +23,10 @@ export interface DispatcherOptions {
   random?: RandomSource;
   /** Weight of the previous latency estimate in the moving average, strictly between 0 and 1 (Kamailio `ds_latency_estimator_alpha` / 1000); 0.9 by default. */
   latencyAlpha?: number;
+  /** Forget a call counted by call-load whose end never came after this long (Kamailio ds_hash_expire); 2 h by default. */
+  callLoadExpireMs?: number;
+  /** Clock for call-load expiry; Date.now by default. */
+  now?: () => number;
 }
 
 /** How one dispatcher rule selects (the arguments of Kamailio `ds_select_dst_limit` plus its module parameters). */
@@ -78,6 +82,10 @@ export class Dispatcher {
   private readonly runtimes = new Map<number, SetRuntime>();
   /** Calls in progress by duid. Shared by every set that names the same duid: it is one trunk. */
   private readonly loads = new Map<string, number>();
+  /** Calls counted by call-load, by Call-ID, oldest first (Kamailio's ds_hash): what their end takes back. */
+  private readonly callLoads = new Map<string, { duid: string; atMs: number }>();
+  private readonly callLoadExpireMs: number;
+  private readonly now: () => number;
   private readonly random: RandomSource;
   private readonly latencyAlpha: number;
 
@@ -91,6 +99,8 @@ export class Dispatcher {
     options: DispatcherOptions = {},
   ) {
     this.random = options.random ?? Math.random;
+    this.callLoadExpireMs = options.callLoadExpireMs ?? 2 * 3600_000;
+    this.now = options.now ?? Date.now;
     this.latencyAlpha = options.latencyAlpha ?? 0.9;
     if (!(this.latencyAlpha > 0 && this.latencyAlpha < 1)) throw new RangeError(`latencyAlpha ${this.latencyAlpha} is not between 0 and 1`);
     for (const set of sets.values()) {
@@ -131,7 +141,7 @@ export class Dispatcher {
     // With call-load, failover skips destinations at their maxload too (Kamailio does the same).
     const eligible = countLoad ? (i: number): boolean => usable(i) && this.belowMaxload(destinationAt(rt, i)) : usable;
     const positions = answerPositions(failoverOrder(chosen, n), n, eligible, shape);
-    if (countLoad) this.addLoad(destinationAt(rt, chosen));
+    if (countLoad) this.countCall(facts.call_id, destinationAt(rt, chosen));
     return { ok: true, destinations: positions.map((i) => destinationAt(rt, i)) };
   }
 
@@ -171,6 +181,21 @@ export class Dispatcher {
   /** A call routed by call-load failed before it was answered (3xx-6xx; Kamailio `ds_load_unset`). */
   callFailed(duid: string): void {
     this.removeLoad(duid);
+  }
+
+  /** The call with this Call-ID ended (BYE): its load goes back, if call-load counted it. */
+  callEndedById(callId: string): boolean {
+    return this.releaseCall(callId);
+  }
+
+  /** The call with this Call-ID failed before an answer (3xx-6xx, CANCEL): its load goes back. */
+  callFailedById(callId: string): boolean {
+    return this.releaseCall(callId);
+  }
+
+  /** Calls counted and not ended yet. */
+  get countedCalls(): number {
+    return this.callLoads.size;
   }
 
   loadOf(duid: string): number {
@@ -318,6 +343,31 @@ export class Dispatcher {
   private belowMaxload(d: Destination): boolean {
     if (d.attrs.maxload === 0 || d.attrs.duid === undefined) return true;
     return this.loadOf(d.attrs.duid) < d.attrs.maxload;
+  }
+
+  /**
+   * One more call on the destination's duid, remembered by Call-ID so that its end takes it back.
+   * A Call-ID asked about again (a re-ask after a failure) moves its load. Calls whose end never
+   * came are forgotten after `callLoadExpireMs` (Kamailio ds_hash_expire, 2 h by default).
+   */
+  private countCall(callId: string, d: Destination): void {
+    const now = this.now();
+    for (const [id, c] of this.callLoads) {
+      if (now - c.atMs < this.callLoadExpireMs) break;
+      this.callLoads.delete(id);
+      this.removeLoad(c.duid);
+    }
+    this.releaseCall(callId);
+    this.addLoad(d);
+    if (d.attrs.duid !== undefined) this.callLoads.set(callId, { duid: d.attrs.duid, atMs: now });
+  }
+
+  private releaseCall(callId: string): boolean {
+    const c = this.callLoads.get(callId);
+    if (!c) return false;
+    this.callLoads.delete(callId);
+    this.removeLoad(c.duid);
+    return true;
   }
 
   /** Counted per duid; a destination without one is selected but not counted (Kamailio logs and does the same). */
