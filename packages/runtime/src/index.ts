@@ -67,3 +67,7 @@ export { parseServiceArgs } from './service/service-args.js';
 export type { ServiceArgs } from './service/service-args.js';
 export { LocalSettingsBucket } from './bus/settings-bucket.js';
 export type { SettingsBucket } from './bus/settings-bucket.js';
+
+// Database
+export { runMigrations } from './data/migrations.js';
+export type { MigrationOptions, MigrationResult } from './data/migrations.js';
