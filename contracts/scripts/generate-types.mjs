@@ -25,6 +25,9 @@ const roots = {
   'transaction-completed.json': 'TransactionCompletedEvent',
   'options-probe.json': 'OptionsProbeRequest',
   'dispatcher-state.json': 'DispatcherStateEvent',
+  'location-lookup.json': 'LocationLookupRequest',
+  'auth-check.json': 'AuthCheckRequest',
+  'registration.json': 'RegistrationEvent',
 };
 const defNames = {
   'jsonrpc.json#error': 'JsonRpcError',
@@ -38,6 +41,13 @@ const defNames = {
   'options-probe.json#probeParams': 'OptionsProbeParams',
   'options-probe.json#probeResult': 'OptionsProbeResult',
   'options-probe.json#probeResponse': 'OptionsProbeResponse',
+  'location-lookup.json#lookupParams': 'LocationLookupParams',
+  'location-lookup.json#contact': 'LocationContact',
+  'location-lookup.json#lookupResult': 'LocationLookupResult',
+  'location-lookup.json#lookupResponse': 'LocationLookupResponse',
+  'auth-check.json#authParams': 'AuthCheckParams',
+  'auth-check.json#authResult': 'AuthCheckResult',
+  'auth-check.json#authResponse': 'AuthCheckResponse',
 };
 const pascal = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 const defName = (file, def) => defNames[`${file}#${def}`] ?? pascal(def);

@@ -15,6 +15,9 @@ export const EVENTS_STREAM = 'SIPMESH_EVENTS';
 /** Queue group that router instances join, so each route request reaches exactly one of them. */
 export const ROUTER_QUEUE = 'sipmesh-router';
 
+/** Queue group that registrar instances join (register, lookup, auth). */
+export const REGISTRAR_QUEUE = 'sipmesh-registrar';
+
 /** Queue group of the routers' admin command subjects. */
 export const ROUTER_ADMIN_QUEUE = 'sipmesh-router-admin';
 
@@ -52,6 +55,14 @@ export const subjects = {
   edgeRpc: (edgeId: string, action: string): string => `sipmesh.edge.${edgeId}.rpc.${action}`,
   /** The same actions on whichever edge takes it (queue group EDGE_QUEUE). */
   anyEdgeRpc: (action: string): string => `sipmesh.edges.v1.rpc.${action}`,
+  /** REGISTER requests (route requests of method REGISTER for our domains), answered by a registrar like a route request. */
+  register: 'sipmesh.registrar.v1.register',
+  /** Location lookup: AoR -> contacts in forking order. */
+  lookup: 'sipmesh.registrar.v1.lookup',
+  /** Digest check of a non-REGISTER request's credentials. */
+  auth: 'sipmesh.registrar.v1.auth',
+  /** A registrar admin command (`ul.dump`, `ul.lookup`, `subscriber.add`...), answered by any one registrar. */
+  registrarAdmin: (command: string): string => `sipmesh.admin.v1.registrar.${command}`,
   /** A router admin command (kamcmd-style name, e.g. `dispatcher.list`), answered by any one router (queue group ROUTER_ADMIN_QUEUE). */
   routerAdmin: (command: string): string => `sipmesh.admin.v1.router.${command}`,
   /** The same command for one router instance. */
@@ -60,6 +71,7 @@ export const subjects = {
     all: 'sipmesh.events.v1.>',
     transactionCompleted: 'sipmesh.events.v1.transaction.completed',
     dispatcherState: 'sipmesh.events.v1.dispatcher.state',
+    registration: 'sipmesh.events.v1.registration',
   },
 } as const;
 

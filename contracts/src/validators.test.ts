@@ -56,6 +56,31 @@ describe('contract validators', () => {
   });
 });
 
+describe('registrar messages', () => {
+  const v = createValidators();
+
+  it('accepts the documented lookup, auth and registration examples', () => {
+    expect(v.locationLookup(example('location-lookup.json')).ok).toBe(true);
+    expect(v.locationLookupResponse(example('location-lookup-response.json')).ok).toBe(true);
+    expect(v.authCheck(example('auth-check.json')).ok).toBe(true);
+    expect(v.authCheckResponse(example('auth-check-response.json')).ok).toBe(true);
+    expect(v.registration(example('registration.json')).ok).toBe(true);
+  });
+
+  it('rejects a lookup group that is empty and a contact without its edge', () => {
+    const res = { jsonrpc: '2.0', id: 'x', result: { version: '1.0', aor: 'a@b', groups: [[]] } };
+    expect(v.locationLookupResponse(res).ok).toBe(false);
+    const noEdge = { jsonrpc: '2.0', id: 'x', result: { version: '1.0', aor: 'a@b', groups: [[{ uri: 'sip:a@1.2.3.4', expires: 5, ruid: 'r' }]] } };
+    const r = v.locationLookupResponse(noEdge);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toContain("/result/groups/0/0: must have required property 'edge'");
+  });
+
+  it('rejects an auth result that is neither ok, challenge nor banned', () => {
+    expect(v.authCheckResponse({ jsonrpc: '2.0', id: 'x', result: { version: '1.0', result: 'maybe' } }).ok).toBe(false);
+  });
+});
+
 describe('OPTIONS probe', () => {
   const v = createValidators();
   it('accepts a probe request and both forms of its response, and refuses what an edge cannot send', () => {

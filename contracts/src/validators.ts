@@ -16,6 +16,11 @@ import type {
   RouteAnswer,
   RouteRequest,
   TransactionCompletedEvent,
+  LocationLookupRequest,
+  LocationLookupResponse,
+  AuthCheckRequest,
+  AuthCheckResponse,
+  RegistrationEvent,
 } from './generated/types.js';
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -30,9 +35,14 @@ export interface ContractValidators {
   optionsProbe: Validator<OptionsProbeRequest>;
   optionsProbeResponse: Validator<OptionsProbeResponse>;
   dispatcherState: Validator<DispatcherStateEvent>;
+  locationLookup: Validator<LocationLookupRequest>;
+  locationLookupResponse: Validator<LocationLookupResponse>;
+  authCheck: Validator<AuthCheckRequest>;
+  authCheckResponse: Validator<AuthCheckResponse>;
+  registration: Validator<RegistrationEvent>;
 }
 
-const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json'] as const;
+const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json', 'location-lookup.json', 'auth-check.json', 'registration.json'] as const;
 const ID_BASE = 'https://schemas.sipmesh.org/v1/';
 
 /** Directory of the v1 schemas, found relative to this module in both src/ and dist/. */
@@ -68,6 +78,11 @@ export function createValidators(): ContractValidators {
     optionsProbe: make<OptionsProbeRequest>('options-probe.json'),
     optionsProbeResponse: make<OptionsProbeResponse>('options-probe.json#/$defs/probeResponse'),
     dispatcherState: make<DispatcherStateEvent>('dispatcher-state.json'),
+    locationLookup: make<LocationLookupRequest>('location-lookup.json'),
+    locationLookupResponse: make<LocationLookupResponse>('location-lookup.json#/$defs/lookupResponse'),
+    authCheck: make<AuthCheckRequest>('auth-check.json'),
+    authCheckResponse: make<AuthCheckResponse>('auth-check.json#/$defs/authResponse'),
+    registration: make<RegistrationEvent>('registration.json'),
   };
 }
 

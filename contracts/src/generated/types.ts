@@ -478,6 +478,103 @@ export interface DispatcherStateEvent {
   local: boolean;
 }
 /**
+ * Asks the registrar for the current contacts of an address of record (Kamailio lookup("location")). The reply is a JSON-RPC response whose result lists the contacts in forking order: groups of equal q, highest first; a caller forks each group in parallel and moves to the next group when every branch of one failed. No binding is an empty list, not an error.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "LocationLookupRequest".
+ */
+export interface LocationLookupRequest {
+  jsonrpc: '2.0';
+  id: string;
+  method: 'lookup';
+  params: LocationLookupParams;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "LocationLookupParams".
+ */
+export interface LocationLookupParams {
+  version: Version;
+  /**
+   * user@domain (the domain is ignored by a registrar configured without domains)
+   */
+  aor: string;
+}
+/**
+ * Kamailio auth_check / auth_challenge for a request that is not a REGISTER: the router's policy asks the registrar whether the request's Proxy-Authorization credentials are good for the realm. The result is ok (with the authenticated user), or the reply to send: 407 with a fresh Proxy-Authenticate challenge (stale=true when the nonce only expired), or 403 while the user or source is banned for too many failures.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "AuthCheckRequest".
+ */
+export interface AuthCheckRequest {
+  jsonrpc: '2.0';
+  id: string;
+  method: 'auth';
+  params: AuthCheckParams;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "AuthCheckParams".
+ */
+export interface AuthCheckParams {
+  version: Version;
+  /**
+   * SIP method of the request
+   */
+  method: string;
+  /**
+   * Request-URI as received (the digest uri parameter must match it)
+   */
+  ruri: string;
+  /**
+   * Realm to check against (Kamailio: the From domain, $fd)
+   */
+  realm: string;
+  /**
+   * When present the authenticated user must be this one (Kamailio auth_check flag 1: the From user)
+   */
+  check_user?: string;
+  /**
+   * Every Proxy-Authorization (or Authorization) header value of the request
+   */
+  credentials: string[];
+  /**
+   * Where the request came from (failure counting per source)
+   */
+  source_ip: string;
+}
+/**
+ * Published by the registrar on sipmesh.events.v1.registration (JetStream stream SIPMESH_EVENTS) for every contact a REGISTER added, refreshed or removed, and for every binding that expired (Kamailio usrloc callbacks UL_CONTACT_INSERT/UPDATE/DELETE/EXPIRE).
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "RegistrationEvent".
+ */
+export interface RegistrationEvent {
+  /**
+   * Unique id, also the JetStream message id
+   */
+  event_id: string;
+  type: 'registration';
+  version: Version;
+  time: string;
+  /**
+   * Id of the registrar instance
+   */
+  registrar: string;
+  action: 'added' | 'refreshed' | 'removed' | 'expired';
+  aor: string;
+  contact: string;
+  /**
+   * Seconds left (0 when removed or expired)
+   */
+  expires: number;
+  edge: string;
+  received?: string;
+  user_agent?: string;
+  call_id?: string;
+  source?: Endpoint;
+}
+/**
  * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
  * via the `definition` "OptionsProbeResult".
  */
@@ -508,5 +605,113 @@ export interface OptionsProbeResponse {
   jsonrpc: '2.0';
   id: string;
   result?: OptionsProbeResult;
+  error?: JsonRpcError;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "LocationContact".
+ */
+export interface LocationContact {
+  /**
+   * Contact URI as the phone registered it: the Request-URI of a call to it
+   */
+  uri: string;
+  /**
+   * Absent when the phone gave none
+   */
+  q?: number;
+  /**
+   * Seconds the binding has left
+   */
+  expires: number;
+  /**
+   * Where the REGISTER came from when the phone is behind NAT (sip:ip:port;transport=x): the next hop instead of the Contact
+   */
+  received?: string;
+  /**
+   * Path header values stored with the binding (RFC 3327), sent as Route headers
+   */
+  path?: string[];
+  /**
+   * Id of the edge the phone registered through; its NAT binding or connection lives there
+   */
+  edge: string;
+  /**
+   * SIP URI of that edge's socket the phone registered on (sip:host:port;transport=x), for another edge to route via it
+   */
+  edge_uri?: string;
+  /**
+   * proto:ip:port of the listening socket the REGISTER came in on
+   */
+  socket?: string;
+  /**
+   * +sip.instance of the binding (RFC 5626)
+   */
+  instance?: string;
+  reg_id?: number;
+  user_agent?: string;
+  /**
+   * Unique id of the binding
+   */
+  ruid: string;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "LocationLookupResult".
+ */
+export interface LocationLookupResult {
+  version: Version;
+  aor: string;
+  /**
+   * Contacts in forking order: each group shares one q value, highest q first
+   */
+  groups: [LocationContact, ...LocationContact[]][];
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "LocationLookupResponse".
+ */
+export interface LocationLookupResponse {
+  jsonrpc: '2.0';
+  id: string;
+  result?: LocationLookupResult;
+  error?: JsonRpcError;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "AuthCheckResult".
+ */
+export interface AuthCheckResult {
+  version: Version;
+  result: 'ok' | 'challenge' | 'banned';
+  /**
+   * Authenticated user (result ok)
+   */
+  user?: string;
+  realm?: string;
+  /**
+   * Why the request was challenged: no-credentials, wrong-password, stale, replayed, user-mismatch, malformed, ... (for logs; the wire does not tell unknown users from wrong passwords)
+   */
+  reason?: string;
+  reply?: Reply1;
+}
+/**
+ * The reply to send when the result is not ok
+ */
+export interface Reply1 {
+  code: StatusCode;
+  reason: string;
+  headers?: HeaderLine[];
+  body?: string;
+  content_type?: string;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "AuthCheckResponse".
+ */
+export interface AuthCheckResponse {
+  jsonrpc: '2.0';
+  id: string;
+  result?: AuthCheckResult;
   error?: JsonRpcError;
 }
