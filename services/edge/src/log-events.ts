@@ -12,6 +12,7 @@ export const edgeLogEvents = defineLogEvents({
   setting_rejected: { level: 'warn', message: 'live setting ignored: its value cannot be used' },
   settings_unavailable: { level: 'warn', message: 'live settings bucket unavailable; route.policy serves every request' },
   scanner_refused: { level: 'warn', message: 'request from a scanner User-Agent refused (logged at most every 10 s)' },
+  untrusted_received_ignored: { level: 'warn', message: 'a Route received= parameter from a source outside registrar.relayPeers was ignored' },
   sanity_failed: { level: 'info', message: 'request failed the sanity checks; answered' },
   stream_framing_error: { level: 'info', message: 'stream framing error; connection closed' },
   stream_send_failed: { level: 'warn', message: 'send on a stream connection failed' },

@@ -12,6 +12,7 @@ const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_faile
   options_keepalive: 'OPTIONS to the edge itself answered 200',
   route_canary: 'Route requests sent to a canary policy instead of the selected one',
   scanners_refused: 'Requests from scanner User-Agents refused (dropped or answered as configured)',
+  untrusted_received_ignored: 'Route received= parameters ignored because the request did not come from registrar.relayPeers',
   retransmissions_absorbed: 'Request retransmissions absorbed by a server transaction',
   acks_absorbed: 'ACKs matched to an INVITE server transaction',
   acks_forwarded: 'ACKs for 2xx forwarded along Route',

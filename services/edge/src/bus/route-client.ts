@@ -7,7 +7,7 @@
  */
 import { checkVersion, subjects, type ContractValidators, type RouteParams, type RouteRequest } from '@sipmesh/contracts';
 import type { Bus, BusMessage, BusSubscription } from '@sipmesh/runtime';
-import type { RouteAsker, Suspended } from '../proxy/proxy-context.js';
+import { REGISTRAR_TARGET, type RouteAsker, type Suspended } from '../proxy/proxy-context.js';
 import type { EdgeLogEventName } from '../log-events.js';
 
 export interface RouteClientCounters {
@@ -45,14 +45,10 @@ export class RouteClient implements RouteAsker {
     return this.waiting.size;
   }
 
-  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string): void {
+  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string | typeof REGISTRAR_TARGET): void {
     const request: RouteRequest = { jsonrpc: '2.0', id: tx.askId, method: 'route', params };
     this.waiting.set(tx.askId, tx);
-    let subject = this.policySubjects.get(policy);
-    if (subject === undefined) {
-      subject = subjects.route(policy);
-      this.policySubjects.set(policy, subject);
-    }
+    const subject = policy === REGISTRAR_TARGET ? subjects.register : this.policySubject(policy);
     try {
       this.bus.publish(subject, Buffer.from(JSON.stringify(request)), {
         reply: subjects.continueFor(tx.askId),
@@ -64,6 +60,15 @@ export class RouteClient implements RouteAsker {
       this.log('route_publish_failed', { askId: tx.askId, error: (e as Error).message });
       queueMicrotask(() => tx.onNoResponders());
     }
+  }
+
+  private policySubject(policy: string): string {
+    let subject = this.policySubjects.get(policy);
+    if (subject === undefined) {
+      subject = subjects.route(policy);
+      this.policySubjects.set(policy, subject);
+    }
+    return subject;
   }
 
   forget(askId: string): void {

@@ -132,6 +132,25 @@ export const edgeConfigSchema = {
         maxAttempts: { type: 'integer', minimum: 1, maximum: 16, default: 4, description: 'Most route requests for one transaction (on_failure: ask)' },
       },
     },
+    registrar: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: {
+          type: 'boolean',
+          default: true,
+          description: 'REGISTER for one of our domains goes to the registrar (sipmesh.registrar.v1.register); false: to the routing policy like any request (registration proxying with Path, book 8.14.1)',
+        },
+        relayPeers: {
+          type: 'array',
+          items: { type: 'string', pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' },
+          default: ['127.0.0.0/8', '::1/128'],
+          description:
+            'Networks of the other edges (address or CIDR). A request from them whose Route names this edge with a received= parameter goes straight to that address: how a call reaches a phone registered through this edge. From anywhere else the parameter is ignored',
+        },
+      },
+    },
     transactions: {
       type: 'object',
       additionalProperties: false,
@@ -221,6 +240,7 @@ export interface EdgeConfig {
     failoverCodes: CodePatternValue[];
     maxAttempts: number;
   };
+  registrar: { enabled: boolean; relayPeers: string[] };
   transactions: { maxActive: number };
   tcp: { idleTimeoutMs: number; connectTimeoutMs: number; maxConnections: number };
   udp: { recvBufferBytes: number };

@@ -5,6 +5,7 @@
  * decides. Responses are matched to client transactions; stray 2xx responses to INVITE are
  * forwarded statelessly (RFC 3261 §16.7, RFC 6026).
  */
+import net from 'node:net';
 import type { Tracer } from '@opentelemetry/api';
 import { parseMessage } from '../parser/parse-message.js';
 import { checkSanity } from '../parser/sanity.js';
@@ -57,7 +58,8 @@ export type EdgeCounter =
   | 'oversize'
   | 'stray_responses_forwarded'
   | 'stray_responses_dropped'
-  | 'transactions_completed';
+  | 'transactions_completed'
+  | 'untrusted_received_ignored';
 
 export interface EdgeCoreOptions {
   config: EdgeConfig;
@@ -97,6 +99,7 @@ export class EdgeCore implements ProxyContext {
 
   constructor(options: EdgeCoreOptions) {
     this.options = options;
+    this.relayPeers = networkList(options.config.registrar.relayPeers);
     this.config = options.config;
     this.scannerAgents = options.config.security.scannerUserAgents.map((a) => a.toLowerCase());
     this.wheel = options.wheel;
@@ -343,6 +346,7 @@ export class EdgeCore implements ProxyContext {
   }
 
   private scannerAgents: readonly string[] = [];
+  private readonly relayPeers: net.BlockList;
   private scannerLoggedAt = -Infinity;
   private scannersSinceLog = 0;
 
@@ -368,6 +372,12 @@ export class EdgeCore implements ProxyContext {
 
   private onInitial(req: SipRequest, inb: InboundMessage, key: string): void {
     const set = processRoutes(req, this.ours);
+    if (set.received !== undefined && !this.relayPeers.check(inb.source.ip, net.isIPv6(inb.source.ip) ? 'ipv6' : 'ipv4')) {
+      // Only another edge may send a request straight to a registered phone's address.
+      this.counters.inc('untrusted_received_ignored');
+      this.log('untrusted_received_ignored', { source: inb.source, callId: req.callId, received: set.received });
+      delete set.received;
+    }
     const hash = loopHash(req, set.remaining);
     if (isLoop(req, hash, this.ours)) {
       this.counters.inc('loops_detected');
@@ -497,4 +507,17 @@ class ReplySender implements TransactionSender {
   send(payload: Buffer): void {
     this.transports.send(this.dest, payload, this.connectionId);
   }
+}
+
+/** Addresses and CIDR networks (validated by the config schema) as a matcher. */
+function networkList(entries: readonly string[]): net.BlockList {
+  const list = new net.BlockList();
+  for (const e of entries) {
+    const [ip = '', bits] = e.split('/');
+    const type = net.isIPv6(ip) ? 'ipv6' : 'ipv4';
+    if (net.isIP(ip) === 0) continue;
+    if (bits === undefined) list.addAddress(ip, type);
+    else list.addSubnet(ip, Number(bits), type);
+  }
+  return list;
 }

@@ -26,9 +26,15 @@ export interface Suspended {
   onNoResponders(): void;
 }
 
+/** The target of a REGISTER for one of our domains: the registrar answers it like a route request. */
+export const REGISTRAR_TARGET = Symbol('registrar');
+
 export interface RouteAsker {
-  /** Publishes a route request to `policy`; the answer comes back through `Suspended`. */
-  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string): void;
+  /**
+   * Publishes a route request to `policy` (or, for `registrar`, to the registrar's REGISTER
+   * subject); the answer comes back through `Suspended`.
+   */
+  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string | typeof REGISTRAR_TARGET): void;
   /** The transaction stopped waiting (deadline, CANCEL): a late answer is dropped and counted. */
   forget(askId: string): void;
 }

@@ -14,7 +14,7 @@ import type { InboundMessage, Listener, SendResult, TransportAddress, TransportP
 import { EdgeCore, type EdgeCounter } from './edge-core.js';
 import { NextHopResolver, type Resolver } from './next-hop.js';
 import { OurAddresses } from './our-addresses.js';
-import type { CompletedTransaction, RouteAsker, Suspended, TransportSet } from './proxy-context.js';
+import { REGISTRAR_TARGET, type CompletedTransaction, type RouteAsker, type Suspended, type TransportSet } from './proxy-context.js';
 
 export const EDGE_IP = '192.0.2.10';
 /** The caller: behind NAT, its Via names a private address and the datagrams come from elsewhere. */
@@ -79,7 +79,7 @@ export interface RouteAsk {
   readonly tx: Suspended;
   readonly params: RouteParams;
   readonly traceHeaders: Record<string, string> | undefined;
-  /** The policy asked (subject sipmesh.route.v1.<policy>). */
+  /** The policy asked (subject sipmesh.route.v1.<policy>), or 'registrar' (sipmesh.registrar.v1.register). */
   readonly policy: string;
 }
 
@@ -88,8 +88,8 @@ export class TestRouter implements RouteAsker {
   readonly asks: RouteAsk[] = [];
   readonly forgotten: string[] = [];
 
-  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string): void {
-    this.asks.push({ tx, params, traceHeaders, policy });
+  ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string | typeof REGISTRAR_TARGET): void {
+    this.asks.push({ tx, params, traceHeaders, policy: policy === REGISTRAR_TARGET ? 'registrar' : policy });
   }
 
   forget(txId: string): void {

@@ -14,6 +14,7 @@ import { buildResponse } from '../parser/message-builder.js';
 import { MessageEdits } from '../parser/message-edits.js';
 import { serializeResponse } from '../parser/serialize.js';
 import type { SipRequest, SipResponse } from '../parser/sip-message.js';
+import { parseUri } from '../parser/sip-uri.js';
 import {
   InviteServerTransaction,
   NonInviteServerTransaction,
@@ -29,7 +30,7 @@ import { buildBranchRequest } from './branch-request.js';
 import { CodeSet } from './failover-codes.js';
 import { chooseNextHop, type RouteSet } from './route-set.js';
 import { bestResponseIndex } from './response-selection.js';
-import type { ProxyContext, Suspended, TransactionOutcome } from './proxy-context.js';
+import { REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOutcome } from './proxy-context.js';
 import type { ResolveResult } from './next-hop.js';
 import { endRelaySpan, type TransactionTrace } from './transaction-trace.js';
 import { ServerSide, type ServerSideOwner } from './server-side.js';
@@ -117,6 +118,14 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       this.applyRoutes({ version: '1.0', routing: 'serial', routes: [{}], record_route: false });
       return;
     }
+    const received = this.init.routeSet.received;
+    if (received !== undefined && this.init.routeSet.remaining.length === 0) {
+      // Another edge routed a call for a phone registered here through us (Route with received=):
+      // to the phone's real address, staying in the path of the dialog.
+      this.state = 'relaying';
+      this.applyRoutes({ version: '1.0', routing: 'serial', routes: [{ dst_uri: received }], record_route: true });
+      return;
+    }
     this.ask(undefined);
   }
 
@@ -146,6 +155,12 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     });
     this.deadline = ctx.wheel.schedule(ctx.config.route.deadlineMs, this, 'deadline');
     ctx.counters.inc('route_requests');
+    if (this.forRegistrar()) {
+      // DESIGN §2 step 6: the registrar answers a REGISTER for our domains, like a router would.
+      this.askedPolicy = 'registrar';
+      ctx.router.ask(this, params, this.init.trace?.startRouteRequest(this.attempts, 'registrar'), REGISTRAR_TARGET);
+      return;
+    }
     this.askedPolicy = policy;
     ctx.router.ask(this, params, this.init.trace?.startRouteRequest(this.attempts, policy), policy);
   }
@@ -180,10 +195,17 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.replyLocally(r.code, r.reason, r.retryAfterS > 0 ? [`Retry-After: ${String(r.retryAfterS)}`] : NO_HEADERS, 'no_responders');
   }
 
+  /** A REGISTER for one of our domains, while the edge hands those to the registrar. */
+  private forRegistrar(): boolean {
+    if (this.req.method !== 'REGISTER' || !this.ctx.config.registrar.enabled) return false;
+    const host = parseUri(this.init.routeSet.requestUri)?.host;
+    return host !== undefined && this.ctx.ours.isOurDomain(host);
+  }
+
   /** The configured fallback policy gets one chance when the asked policy is silent or absent. */
   private tryFallback(): boolean {
     const fallback = this.ctx.config.route.fallbackPolicy;
-    if (fallback === '' || fallback === this.askedPolicy || this.cancelled) return false;
+    if (fallback === '' || fallback === this.askedPolicy || this.cancelled || this.forRegistrar()) return false;
     this.ctx.counters.inc('route_fallbacks');
     this.ask(undefined, fallback);
     return this.state === 'suspended';

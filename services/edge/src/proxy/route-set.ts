@@ -10,7 +10,7 @@
  */
 import type { NameAddr } from '../parser/name-addr.js';
 import type { HeaderField, SipRequest } from '../parser/sip-message.js';
-import { parseUri, isLooseRouter, type SipUri } from '../parser/sip-uri.js';
+import { parseUri, isLooseRouter, unescapeUriPart, type SipUri } from '../parser/sip-uri.js';
 import type { MessageEdits } from '../parser/message-edits.js';
 import { decodeHeaderValue, splitListRanges } from '../parser/header-value.js';
 import type { OurAddresses } from './our-addresses.js';
@@ -27,6 +27,12 @@ export interface RouteSet {
   lastMovedToRuri: boolean;
   /** Whether a Route entry naming us was found (Kamailio loose_route() true for in-dialog requests). */
   hadOurRoute: boolean;
+  /**
+   * The `received` parameter of our own Route entry (Kamailio path `use_received`): where a phone
+   * registered through this edge really is (its NAT address), written by whoever routed the request
+   * here from another edge. The request goes there.
+   */
+  received?: string;
 }
 
 export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
@@ -44,15 +50,26 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
     }
   }
   let popped = 0;
+  let received: string | undefined;
   while (popped < routes.length && popped < 2) {
     const r = routes[popped];
     const uri = r ? parseUri(r.uri) : undefined;
     if (!uri || !isOurUri(uri, ours)) break;
     popped++;
+    const rcv = uri.params.get('received');
+    if (rcv) received = receivedTarget(rcv);
     // A single entry unless we wrote two (double Record-Route, r2=on).
     if (!uri.params.has('r2')) break;
   }
-  return { requestUri, remaining: routes.slice(popped), popped, lastMovedToRuri, hadOurRoute: popped > 0 || lastMovedToRuri };
+  const set: RouteSet = { requestUri, remaining: routes.slice(popped), popped, lastMovedToRuri, hadOurRoute: popped > 0 || lastMovedToRuri };
+  if (received !== undefined) set.received = received;
+  return set;
+}
+
+/** A `received` value (escaped or quoted `sip:ip:port;transport=x`) as a URI, or undefined when it is not one. */
+function receivedTarget(raw: string): string | undefined {
+  const text = unescapeUriPart(raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw);
+  return parseUri(text) ? text : undefined;
 }
 
 function isOurUri(uri: SipUri, ours: OurAddresses): boolean {

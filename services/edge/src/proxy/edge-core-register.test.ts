@@ -1,0 +1,93 @@
+/**
+ * REGISTER at the edge (DESIGN §2 step 6): for one of our domains the registrar answers it, on its
+ * own subject, like a router answers a route request; a REGISTER for a foreign domain, or with the
+ * registrar switched off, goes to the routing policy (registration proxying, book §8.14.1).
+ */
+import { describe, expect, it } from 'vitest';
+import { ProxyHarness, sip, startLine } from './proxy-harness.fixture.js';
+
+function register(domain = 'example.com'): Buffer {
+  return sip([
+    `REGISTER sip:${domain} SIP/2.0`,
+    'Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKreg1;rport',
+    'Max-Forwards: 70',
+    `From: <sip:alice@${domain}>;tag=r1`,
+    `To: <sip:alice@${domain}>`,
+    'Call-ID: reg-1@10.0.0.5',
+    'CSeq: 1 REGISTER',
+    'Contact: <sip:alice@10.0.0.5:5062>;expires=600',
+    'Content-Length: 0',
+  ]);
+}
+
+describe('REGISTER received', () => {
+  it('asks the registrar, not a policy, and sends its reply with the contacts it lists', () => {
+    const h = new ProxyHarness();
+    h.receive(register());
+    expect(h.router.asks).toHaveLength(1);
+    const ask = h.router.last();
+    expect(ask.policy).toBe('registrar');
+    expect(ask.params.method).toBe('REGISTER');
+    expect(ask.params.contact).toEqual(['<sip:alice@10.0.0.5:5062>;expires=600']);
+    h.router.answer({ reply: { code: 200, reason: 'OK', headers: ['Contact: <sip:alice@10.0.0.5:5062>;expires=600'] } });
+    const sent = h.take();
+    expect(sent.map((d) => startLine(d.text))).toEqual(['SIP/2.0 200 OK']);
+    expect(sent[0]?.text).toContain('\r\nContact: <sip:alice@10.0.0.5:5062>;expires=600\r\n');
+  });
+
+  it('sends a REGISTER for a foreign domain to the routing policy', () => {
+    const h = new ProxyHarness();
+    h.receive(register('other.example.net'));
+    expect(h.router.last().policy).toBe('default');
+  });
+
+  it('sends every REGISTER to the routing policy when the registrar is off', () => {
+    const h = new ProxyHarness({ config: { 'registrar.enabled': false } });
+    h.receive(register());
+    expect(h.router.last().policy).toBe('default');
+  });
+
+  it('answers 503 at once when no registrar listens, and does not try the fallback policy', () => {
+    const h = new ProxyHarness({ config: { 'route.fallbackPolicy': 'backup' } });
+    h.receive(register());
+    h.router.last().tx.onNoResponders();
+    expect(h.router.asks).toHaveLength(1);
+    expect(h.take().map((d) => startLine(d.text))).toEqual(['SIP/2.0 503 Service Unavailable']);
+  });
+});
+
+describe('a call for a phone registered through this edge, routed here by another edge', () => {
+  function inviteVia(route: string): Buffer {
+    return sip([
+      'INVITE sip:alice@10.0.0.5:5062 SIP/2.0',
+      'Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKedgeb1',
+      'Max-Forwards: 69',
+      `Route: ${route}`,
+      'From: <sip:bob@example.com>;tag=b1',
+      'To: <sip:alice@example.com>',
+      'Call-ID: call-b@192.0.2.20',
+      'CSeq: 1 INVITE',
+      'Contact: <sip:bob@192.0.2.20:5060>',
+      'Content-Length: 0',
+    ]);
+  }
+
+  it('goes straight to the received address without asking the router, record-routed', () => {
+    const h = new ProxyHarness({ config: { 'registrar.relayPeers': ['198.51.100.0/24'] } });
+    h.receive(inviteVia('<sip:192.0.2.10:5060;lr;received=sip%3A203.0.113.9%3A40112>'));
+    expect(h.router.asks).toHaveLength(0);
+    const sent = h.take();
+    const out = sent.find((d) => startLine(d.text).startsWith('INVITE'));
+    expect(out?.dest).toEqual({ transport: 'udp', ip: '203.0.113.9', port: 40112 });
+    expect(startLine(out?.text ?? '')).toBe('INVITE sip:alice@10.0.0.5:5062 SIP/2.0');
+    expect(out?.text).not.toContain('\r\nRoute:');
+    expect(out?.text).toContain('\r\nRecord-Route: <sip:192.0.2.10');
+  });
+
+  it('ignores received= from a source that is not another edge, and asks the router', () => {
+    const h = new ProxyHarness();
+    h.receive(inviteVia('<sip:192.0.2.10:5060;lr;received=sip%3A203.0.113.9%3A40112>'));
+    expect(h.router.asks).toHaveLength(1);
+    expect(h.counter('untrusted_received_ignored')).toBe(1);
+  });
+});
