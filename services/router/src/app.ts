@@ -15,6 +15,7 @@ import { migrate } from './data/migrations.js';
 import { PgTableReader } from './data/pg-table-reader.js';
 import { ReloadNotifier } from './data/reload-notifier.js';
 import { RouteService } from './service/route-service.js';
+import { RegistrarClient } from './service/registrar-client.js';
 
 export interface RouterAppOptions {
   /** Router instance id (event ids, probe ids). */
@@ -84,6 +85,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     options.tracing ? trace.getTracer('sipmesh-router') : undefined,
     options.validateRequests,
   );
+  const registrar = new RegistrarClient({ bus: options.bus, validators, routerId: options.id ?? 'router1' });
   const database = options.database?.url ? options.database : undefined;
   let reader: PgTableReader | undefined;
   if (database) {
@@ -94,7 +96,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     }
   }
   const load = async (): Promise<{ ok: true; policies: string[] } | { ok: false; errors: string[] }> => {
-    const loaded = await loadRoutesFile(options.routesFile, validators, reader ? { db: reader } : {});
+    const loaded = await loadRoutesFile(options.routesFile, validators, reader ? { db: reader, registrar } : { registrar });
     if (!loaded.ok) {
       metrics.sipmesh_router_reloads_total.inc({ result: 'error' });
       logger.error({ file: options.routesFile, errors: loaded.errors }, 'routes file rejected; keeping the running policies');

@@ -8,7 +8,7 @@ import { PipelinePolicy } from '../pipeline/pipeline-policy.js';
 import { CONTINUE, setRuriHost, setRuriUser, type PolicyStep } from '../pipeline/route-context.js';
 import { routeParams, type ParamsSpec } from '../route-params.fixture.js';
 import { DefaultStep, type DefaultStepOptions } from './default-step.js';
-import type { LocationService, RegisteredContact } from './location.js';
+import { RegistrarUnavailable, type LocationContact, type LocationService } from './location.js';
 
 const validate = createValidators().routeAnswer;
 
@@ -19,13 +19,18 @@ async function decide(spec: ParamsSpec, options: DefaultStepOptions = {}): Promi
   return a;
 }
 
-function registry(bindings: Record<string, RegisteredContact[]>): LocationService & { asked: string[] } {
+type Binding = Omit<LocationContact, 'expires' | 'edge' | 'ruid'> & Partial<Pick<LocationContact, 'edge'>>;
+
+/** A registrar answering from `bindings`, grouped by q as the real one does. */
+function registry(bindings: Record<string, Binding[]>): LocationService & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
     lookup: (aor) => {
       asked.push(aor);
-      return Promise.resolve(bindings[aor] ?? []);
+      const contacts = (bindings[aor] ?? []).map((b, i): LocationContact => ({ edge: 'e1', expires: 60, ruid: `r${String(i)}`, ...b }));
+      const qs = [...new Set(contacts.map((c) => c.q ?? 1))].sort((a, b) => b - a);
+      return Promise.resolve(qs.map((q) => contacts.filter((c) => (c.q ?? 1) === q)));
     },
   };
 }
@@ -58,6 +63,35 @@ describe('default policy step', () => {
     const reg = registry({ 'bob@example.com': [{ uri: 'sip:bob@192.0.2.20:5062' }] });
     const a = await decide({ ruri: 'sip:bob@example.com', from: 'sip:carol@foreign.example', ours: { ruri: true, from: false } }, { location: reg });
     expect(a.routes).toEqual([{ uri: 'sip:bob@192.0.2.20:5062' }]);
+  });
+
+  it('forks the next q group when the edge asks again after the first failed, then 480 when none is left', async () => {
+    const reg = registry({ 'bob@example.com': [{ uri: 'sip:bob@192.0.2.21', q: 1 }, { uri: 'sip:bob@192.0.2.22', q: 0.5 }] });
+    const first = await decide({ ruri: 'sip:bob@example.com' }, { location: reg });
+    expect(first.routes).toEqual([{ uri: 'sip:bob@192.0.2.21' }]);
+    expect(first.on_failure).toEqual({ action: 'ask', codes: [408, 480, '5xx'] });
+    const failure = { status: 408, reason: 'Request Timeout', branches: [{ uri: 'sip:bob@192.0.2.21', status: 408, timeout: true }] };
+    const second = await decide({ ruri: 'sip:bob@example.com', attempt: 2, failure }, { location: reg });
+    expect(second.routes).toEqual([{ uri: 'sip:bob@192.0.2.22' }]);
+    expect(second.on_failure).toBeUndefined();
+    const both = { ...failure, branches: [...failure.branches, { uri: 'sip:bob@192.0.2.22', status: 503 }] };
+    expect((await decide({ ruri: 'sip:bob@example.com', attempt: 3, failure: both }, { location: reg })).reply).toEqual({ code: 480, reason: 'Temporarily Unavailable' });
+  });
+
+  it('reaches a contact registered through another edge via that edge, naming its real address', async () => {
+    const reg = registry({
+      'bob@example.com': [{ uri: 'sip:bob@10.0.0.5:5060', edge: 'e2', edge_uri: 'sip:192.0.2.2:5060;transport=udp', received: 'sip:198.51.100.7:40123;transport=tcp' }],
+    });
+    const a = await decide({ ruri: 'sip:bob@example.com' }, { location: reg });
+    expect(a.routes).toEqual([{ uri: 'sip:bob@10.0.0.5:5060', path: '<sip:192.0.2.2:5060;transport=udp;lr;received=sip%3A198.51.100.7%3A40123%3Btransport%3Dtcp>' }]);
+  });
+
+  it('answers 503 when the registrar cannot answer, 404 when there is none', async () => {
+    const slow: LocationService = { lookup: () => Promise.reject(new RegistrarUnavailable('registrar lookup: timeout')) };
+    expect((await decide({ ruri: 'sip:bob@example.com' }, { location: slow })).reply).toEqual({ code: 503, reason: 'Location service unavailable' });
+    // no registrar in the deployment at all: nobody is registered
+    const none: LocationService = { lookup: () => Promise.reject(new RegistrarUnavailable('no responders', true)) };
+    expect((await decide({ ruri: 'sip:bob@example.com' }, { location: none })).reply).toEqual({ code: 404, reason: 'Not Found' });
   });
 
   it('forks to every contact of the highest q, with the NAT source and Path of each', async () => {

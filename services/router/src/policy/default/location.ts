@@ -1,20 +1,27 @@
 /**
- * Where the default policy finds the phones registered for an address of record. The registrar
- * service provides it over the bus; a router without one answers every local user `404 Not Found`,
- * as Kamailio's lookup does when it finds no binding.
+ * Where the default policy finds the phones registered for an address of record: the registrar
+ * service over the bus (RegistrarClient). A router without one answers every local user
+ * `404 Not Found`, as Kamailio's lookup does when it finds no binding.
  */
-export interface RegisteredContact {
-  /** The Contact URI the phone registered. */
-  readonly uri: string;
-  /** 0..1; a missing q counts as 1 when ordering. */
-  readonly q?: number;
-  /** The source the REGISTER came from, when it differs from the Contact (NAT): `sip:ip:port;transport=...`. */
-  readonly received?: string;
-  /** Path header values stored with the binding (RFC 3327), in order. */
-  readonly path?: readonly string[];
-}
+import type { LocationContact } from '@sipmesh/contracts';
+
+export type { LocationContact };
 
 export interface LocationService {
-  /** Current contacts of `aor` (`user@domain`, or `user` when the registrar ignores domains). */
-  lookup(aor: string): Promise<readonly RegisteredContact[]>;
+  /**
+   * Current contacts of `aor` (`user@domain`, or `user` when looking up without domains) in
+   * forking order: groups of equal q, highest q first. Rejects when the registrar cannot answer.
+   */
+  lookup(aor: string): Promise<readonly (readonly LocationContact[])[]>;
+}
+
+/** The registrar could not answer; `absent` when none is running at all (no responders). */
+export class RegistrarUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly absent = false,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }

@@ -36,7 +36,7 @@ export class PipelinePolicy implements Policy {
   private finish(r: Extract<StepResult, { kind: 'answer' }>, ctx: RouteContext): RouteAnswer {
     const a = r.answer;
     const rewritten = ctx.ruri !== ctx.params.ruri;
-    if (!a.routes || (!rewritten && ctx.headers.length === 0)) return a.policy === undefined ? { ...a, policy: this.name } : a;
+    if (!a.routes || (!rewritten && ctx.headers.length === 0 && ctx.removeHeaders.length === 0)) return a.policy === undefined ? { ...a, policy: this.name } : a;
     const routes = a.routes.map((route) => withContext(route, ctx, rewritten));
     return { ...a, routes, policy: a.policy ?? this.name };
   }
@@ -50,6 +50,7 @@ function withContext(route: Route, ctx: RouteContext, rewritten: boolean): Route
     lines.push(...ctx.headers);
     out.headers = { ...out.headers, extra: lines };
   }
+  if (ctx.removeHeaders.length > 0) out.headers = { ...out.headers, remove: [...new Set([...(out.headers?.remove ?? []), ...ctx.removeHeaders])] };
   return out;
 }
 

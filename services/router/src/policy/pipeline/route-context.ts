@@ -17,11 +17,13 @@ export interface RouteContext {
   ruriHost: string;
   /** Header lines added to every route of the answer (`Name: value`). */
   readonly headers: string[];
+  /** Header names removed from every route of the answer (credentials once checked: Kamailio consume_credentials). */
+  readonly removeHeaders: string[];
   readonly vars: Map<string, string>;
 }
 
 export function createRouteContext(params: RouteParams): RouteContext {
-  return { params, ruri: params.ruri, ruriUser: params.ruri_parts.user ?? '', ruriHost: params.ruri_parts.host, headers: [], vars: new Map() };
+  return { params, ruri: params.ruri, ruriUser: params.ruri_parts.user ?? '', ruriHost: params.ruri_parts.host, headers: [], removeHeaders: [], vars: new Map() };
 }
 
 /**

@@ -18,6 +18,8 @@ import { StaticPolicy } from './static-policy.js';
 import { routesFileSchema, type RoutesFile } from './routes-file.js';
 import { STEP_KINDS, type StepKind } from '../steps/index.js';
 import { loadRows, RowReader, type Row, type TableReader } from '../../data/table-rows.js';
+import type { Authenticator } from '../auth/auth-step.js';
+import type { LocationService } from '../default/location.js';
 
 export type LoadedPolicies =
   | {
@@ -39,6 +41,8 @@ export type LoadedPolicies =
 export interface LoadOptions extends DispatcherOptions {
   /** The router database (tables of `steps` with a `table` source). */
   db?: TableReader;
+  /** The registrar over the bus, for the default step's lookups and the auth step. */
+  registrar?: LocationService & Authenticator;
   /** Step kinds known (default: every kind of the router). */
   kinds?: readonly StepKind[];
 }
@@ -121,7 +125,7 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
       // Requests keep being answered between steps while a reload builds big indexes.
       await new Promise((resolve) => setImmediate(resolve));
       try {
-        const built = await kind.build(settings, { where, baseDir, dispatcher, validators, db: options.db, expose });
+        const built = await kind.build(settings, { where, baseDir, dispatcher, validators, db: options.db, expose, registrar: options.registrar });
         if (built.ok) steps.push(built.step);
         else errors.push(...built.errors);
       } catch (e) {

@@ -1,5 +1,6 @@
 /** The step kinds that come with the router itself: rules, dispatcher, default. */
 import { DefaultStep } from '../default/default-step.js';
+import { authKind } from '../auth/auth-step.js';
 import { RulesStep, StaticPolicy } from '../static/static-policy.js';
 import { ruleSchema, type DefaultStepSpec, type DispatcherActionSpec, type RuleSpec } from '../static/routes-file.js';
 import type { StepKind } from './step-kind.js';
@@ -33,10 +34,11 @@ export const defaultKind: StepKind = {
       lookup_without_domain: { type: 'boolean', default: false, description: 'Look users up by user part only (Kamailio use_domain=0)' },
     },
   },
-  build(spec) {
+  build(spec, ctx) {
     const s = spec as DefaultStepSpec;
-    return { ok: true, step: new DefaultStep({ outboundHint: s.outbound_hint ?? true, lookupWithoutDomain: s.lookup_without_domain ?? false }) };
+    const options = { outboundHint: s.outbound_hint ?? true, lookupWithoutDomain: s.lookup_without_domain ?? false };
+    return { ok: true, step: new DefaultStep(ctx.registrar ? { ...options, location: ctx.registrar } : options) };
   },
 };
 
-export const BUILTIN_KINDS: readonly StepKind[] = [rulesKind, dispatcherKind, defaultKind];
+export const BUILTIN_KINDS: readonly StepKind[] = [rulesKind, dispatcherKind, defaultKind, authKind];

@@ -7,6 +7,8 @@ import type { ContractValidators } from '@sipmesh/contracts';
 import type { TableReader } from '../../data/table-rows.js';
 import type { Dispatcher } from '../dispatcher/dispatcher.js';
 import type { PolicyStep } from '../pipeline/route-context.js';
+import type { Authenticator } from '../auth/auth-step.js';
+import type { LocationService } from '../default/location.js';
 
 export interface StepBuildContext {
   /** Names the step in errors: `<policy> step <n>`. */
@@ -22,6 +24,8 @@ export interface StepBuildContext {
    * `kind` names the module, `key` the instance (dpid list, tree name, lcr id).
    */
   readonly expose: (kind: string, key: string, data: unknown) => void;
+  /** The registrar over the bus (location lookups, digest checks); absent in tests without one. */
+  readonly registrar: (LocationService & Authenticator) | undefined;
 }
 
 export type StepBuild = { ok: true; step: PolicyStep } | { ok: false; errors: string[] };
