@@ -71,3 +71,7 @@ export type { SettingsBucket } from './bus/settings-bucket.js';
 // Database
 export { runMigrations } from './data/migrations.js';
 export type { MigrationOptions, MigrationResult } from './data/migrations.js';
+
+// Admin commands (kamcmd-style) over HTTP and the bus
+export { CommandError, intParam, mountAdminCommands, serveAdminCommandsOnBus, stringParam } from './admin/admin-commands.js';
+export type { AdminBusSubjects, AdminCommand } from './admin/admin-commands.js';

@@ -7,6 +7,7 @@
  * changes state (set_state, reload, ping) acts on the router that got it, as kamcmd acts on one
  * Kamailio.
  */
+import { CommandError, intParam, stringParam, type AdminCommand as RuntimeAdminCommand } from '@sipmesh/runtime';
 import type { RouterApp } from '../app.js';
 import type { Dialplan } from '../policy/translate/dialplan.js';
 import { dispatcherListRpc, dispatcherSetStateRpc } from '../policy/dispatcher/dispatcher-rpc.js';
@@ -15,34 +16,12 @@ import type { MTree } from '../policy/prefix/mtree.js';
 import type { CarrierRouteTables } from '../policy/carrierroute/carrier-tables.js';
 import type { GeoIpDatabase } from '../policy/geoip/geoip-database.js';
 
-export class CommandError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 422 | 500,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { CommandError };
 
-export interface AdminCommand {
-  readonly name: string;
-  readonly help: string;
-  run(params: Readonly<Record<string, unknown>>, router: RouterApp): unknown;
-}
+export type AdminCommand = RuntimeAdminCommand<RouterApp>;
 
-function str(p: Readonly<Record<string, unknown>>, name: string): string {
-  const v = p[name];
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  throw new CommandError(400, `parameter ${name} (string) is missing`);
-}
-
-function int(p: Readonly<Record<string, unknown>>, name: string, fallback?: number): number {
-  const v = p[name] ?? fallback;
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new CommandError(400, `parameter ${name} (integer) is missing`);
-  return n;
-}
+const str = stringParam;
+const int = intParam;
 
 function exposed<T>(router: RouterApp, kind: string, key: string): T {
   const data = router.exposed().get(kind)?.get(key);
@@ -153,8 +132,4 @@ function only<T>(router: RouterApp, kind: string, key: unknown): T {
   const all = [...(router.exposed().get(kind)?.keys() ?? [])];
   if (all.length !== 1) throw new CommandError(400, all.length === 0 ? `no ${kind} is loaded` : `several ${kind} are loaded (${all.join(', ')}): name one`);
   return exposed<T>(router, kind, all[0] as string);
-}
-
-export function findCommand(name: string): AdminCommand | undefined {
-  return ADMIN_COMMANDS.find((c) => c.name === name);
 }

@@ -6,29 +6,15 @@
 import express, { type Express } from 'express';
 import type { RouterApp } from '../app.js';
 import { dispatcherListRpc, dispatcherSetStateRpc } from '../policy/dispatcher/dispatcher-rpc.js';
-import { ADMIN_COMMANDS, CommandError, findCommand } from './admin-commands.js';
+import { ADMIN_COMMANDS } from './admin-commands.js';
+import { mountAdminCommands } from '@sipmesh/runtime';
 
 export function mountRouterAdmin(app: Express, router: RouterApp): void {
   app.get('/policies', (_req, res) => {
     res.json({ policies: router.service.policyNames });
   });
   // Every admin command, as on the bus: POST /rpc/dialplan.translate {"dpid":1,"input":"102"}
-  app.get('/rpc', (_req, res) => {
-    res.json({ commands: ADMIN_COMMANDS.map((c) => ({ name: c.name, help: c.help })) });
-  });
-  app.post('/rpc/:command', express.json(), async (req, res) => {
-    const command = findCommand(req.params.command ?? '');
-    if (!command) {
-      res.status(404).json({ error: { code: 'ROUTER_ERR_UNKNOWN_COMMAND', message: `no command ${req.params.command ?? ''} (GET /rpc lists them)` } });
-      return;
-    }
-    try {
-      res.json(await command.run((req.body ?? {}) as Record<string, unknown>, router));
-    } catch (e) {
-      const status = e instanceof CommandError ? e.status : 500;
-      res.status(status).json({ error: { code: 'ROUTER_ERR_COMMAND_FAILED', message: (e as Error).message } });
-    }
-  });
+  mountAdminCommands(app, ADMIN_COMMANDS, router, 'ROUTER_ERR');
   app.get('/dispatcher/list', (_req, res) => {
     res.json(dispatcherListRpc(router.dispatcher()));
   });
