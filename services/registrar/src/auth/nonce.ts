@@ -1,0 +1,88 @@
+/**
+ * Stateless nonces (RFC 7616 §5.4 suggests time-stamped, keyed nonces): nothing is stored when a
+ * nonce is issued, so any registrar instance that knows the shared secret verifies a nonce another
+ * one issued. Layout, base64url without padding (44 characters, safe inside a quoted-string):
+ *
+ *   issue time (5 bytes, seconds, big-endian) | random (12 bytes) | HMAC-SHA256(secret, time|random|realm)[0..16)
+ *
+ * The MAC is truncated to 128 bits, half the hash, as RFC 2104 §5 allows. Binding the realm keeps a
+ * nonce issued for one domain from being used in another. Replays within the lifetime are the nonce
+ * count tracker's job (nonce-count.ts), not this module's.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const NonceStatus = { valid: 'valid', stale: 'stale', forged: 'forged' } as const;
+export type NonceStatus = (typeof NonceStatus)[keyof typeof NonceStatus];
+
+export type NonceCheck =
+  | { readonly status: typeof NonceStatus.valid; readonly issuedAtMs: number; readonly expiresAtMs: number }
+  /** Ours, but too old (or from a clock far ahead): RFC 7616 §3.3 `stale=true`. */
+  | { readonly status: typeof NonceStatus.stale; readonly issuedAtMs: number; readonly expiresAtMs: number }
+  /** Not made with our secret (or not a nonce of ours at all). */
+  | { readonly status: typeof NonceStatus.forged };
+
+export interface NonceOptions {
+  /** Shared by every registrar instance; empty: a random one for this process only. */
+  readonly secret: string | Buffer;
+  /** Default 300 s (Kamailio auth nonce_expire). */
+  readonly lifetimeSec?: number;
+  /** How far in the future an issue time may be, for clocks of instances that disagree; default 30 s. */
+  readonly maxClockSkewSec?: number;
+  /** Wall clock in ms (every instance must agree on it); default Date.now. */
+  readonly now?: () => number;
+  /** Default crypto.randomBytes. */
+  readonly random?: (size: number) => Buffer;
+}
+
+export const DEFAULT_NONCE_LIFETIME_SEC = 300;
+
+const TIME_BYTES = 5;
+const RANDOM_BYTES = 12;
+const MAC_BYTES = 16;
+const NONCE_BYTES = TIME_BYTES + RANDOM_BYTES + MAC_BYTES;
+const NONCE_TEXT = /^[A-Za-z0-9_-]{44}$/;
+
+export class NonceIssuer {
+  readonly lifetimeMs: number;
+  private readonly secret: Buffer;
+  private readonly maxSkewMs: number;
+  private readonly now: () => number;
+  private readonly random: (size: number) => Buffer;
+
+  constructor(options: NonceOptions) {
+    const secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret;
+    this.secret = secret.length > 0 ? secret : randomBytes(32);
+    this.lifetimeMs = (options.lifetimeSec ?? DEFAULT_NONCE_LIFETIME_SEC) * 1000;
+    this.maxSkewMs = (options.maxClockSkewSec ?? 30) * 1000;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? randomBytes;
+  }
+
+  /** A fresh nonce for `realm`. */
+  issue(realm: string): string {
+    const raw = Buffer.alloc(NONCE_BYTES);
+    raw.writeUIntBE(Math.floor(this.now() / 1000), 0, TIME_BYTES);
+    this.random(RANDOM_BYTES).copy(raw, TIME_BYTES, 0, RANDOM_BYTES);
+    this.mac(raw.subarray(0, TIME_BYTES + RANDOM_BYTES), realm).copy(raw, TIME_BYTES + RANDOM_BYTES);
+    return raw.toString('base64url');
+  }
+
+  verify(nonce: string, realm: string): NonceCheck {
+    if (!NONCE_TEXT.test(nonce)) return { status: NonceStatus.forged };
+    const raw = Buffer.from(nonce, 'base64url');
+    if (raw.length !== NONCE_BYTES) return { status: NonceStatus.forged };
+    const expected = this.mac(raw.subarray(0, TIME_BYTES + RANDOM_BYTES), realm);
+    if (!timingSafeEqual(expected, raw.subarray(TIME_BYTES + RANDOM_BYTES))) return { status: NonceStatus.forged };
+    const issuedAtMs = raw.readUIntBE(0, TIME_BYTES) * 1000;
+    const expiresAtMs = issuedAtMs + this.lifetimeMs;
+    const now = this.now();
+    // issue times are whole seconds, so a nonce lives between lifetime-1 s and lifetime
+    if (now >= expiresAtMs || issuedAtMs - now > this.maxSkewMs) return { status: NonceStatus.stale, issuedAtMs, expiresAtMs };
+    return { status: NonceStatus.valid, issuedAtMs, expiresAtMs };
+  }
+
+  private mac(body: Buffer, realm: string): Buffer {
+    // realms are host names here (the From / To domain), which compare case-insensitively
+    return createHmac('sha256', this.secret).update(body).update(realm.toLowerCase(), 'utf8').digest().subarray(0, MAC_BYTES);
+  }
+}
