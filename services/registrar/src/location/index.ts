@@ -1,0 +1,14 @@
+export { effectiveQ, isLive, remainingSeconds } from './binding.js';
+export type { Binding } from './binding.js';
+export { decodeBinding, encodeBinding } from './binding-codec.js';
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { sameContactUri } from './contact-uri-equality.js';
+export { LocationErrorCode } from './location-store.js';
+export type { AorRecord, AorSnapshot, ExpiredListener, LocationCount, LocationStore, ReplaceResult, SweepResult } from './location-store.js';
+export { MemoryLocationStore } from './memory-location-store.js';
+export type { MemoryLocationStoreOptions } from './memory-location-store.js';
+export { DEFAULT_LOCATION_KEY_PREFIX, RedisLocationStore } from './redis-location-store.js';
+export type { RedisLocationStoreOptions } from './redis-location-store.js';
+export { removeBindings, updateAor } from './update-aor.js';
+export type { AorDecision, UpdateAorOptions, UpdateAorResult } from './update-aor.js';

@@ -1,0 +1,215 @@
+/**
+ * Location store in Redis, shared by every registrar process and surviving their restarts.
+ *
+ * Key layout (prefix configurable, default `sipmesh:loc:`):
+ * - `<prefix>aor:<aor>`  HASH  `#v` -> version; `<ruid>` -> binding as JSON (binding-codec.ts).
+ *                              PEXPIRE = latest binding expiry (+ keyGraceMs): Redis itself drops
+ *                              an AoR whose bindings all expired, even with no registrar running.
+ * - `<prefix>aors`       ZSET  member = aor, score = earliest binding expiry (epoch ms): the work
+ *                              list of `sweep` and the index `dump` walks.
+ * - `<prefix>version`    STRING counter; every write of an AoR takes the next value as its
+ *                              version, so a version is never reused (no ABA after an AoR expired).
+ *
+ * Writes are one Lua script per AoR (compare-and-set on `#v`, then DEL + HSET + PEXPIRE + ZADD),
+ * atomic and one round trip; reads are one script that also deletes expired bindings. Scripts go
+ * by EVALSHA with an EVAL fallback after a Redis restart. Not Redis Cluster ready: a script
+ * touches the AoR key and the shared index, which would need one hash slot.
+ */
+import type { Redis } from 'ioredis';
+import { isLive, type Binding } from './binding.js';
+import { decodeBinding, encodeBinding } from './binding-codec.js';
+import { systemClock, type Clock } from './clock.js';
+import {
+  assertReplaceable,
+  LocationErrorCode,
+  type AorRecord,
+  type AorSnapshot,
+  type ExpiredListener,
+  type LocationCount,
+  type LocationStore,
+  type ReplaceResult,
+  type SweepResult,
+} from './location-store.js';
+import { READ_AOR, REPLACE_AOR, type LuaScript } from './redis-location-scripts.js';
+import { removeBindings, removeContactBindings } from './update-aor.js';
+
+export const DEFAULT_LOCATION_KEY_PREFIX = 'sipmesh:loc:';
+
+export interface RedisLocationStoreOptions {
+  readonly redis: Redis;
+  /** Default `sipmesh:loc:`. */
+  readonly keyPrefix?: string;
+  readonly clock?: Clock;
+  readonly onExpired?: ExpiredListener;
+  /**
+   * Extra life of an AoR key past its last binding's expiry, ms; default 0 (the key is gone when
+   * the binding is). With 0, an AoR whose last binding nobody read before it expired is announced
+   * with an empty binding list; a grace of at least the sweep interval lets `sweep` announce the
+   * contacts instead.
+   */
+  readonly keyGraceMs?: number;
+  /** `close()` also quits the connection; default false (the caller owns it). */
+  readonly ownsConnection?: boolean;
+}
+
+interface ReadReply {
+  readonly version: number;
+  readonly live: Binding[];
+  readonly dead: Binding[];
+  /** The AoR key had vanished (TTL) while the index still named it. */
+  readonly vanished: boolean;
+}
+
+export class RedisLocationStore implements LocationStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly clock: Clock;
+  private readonly onExpired: ExpiredListener;
+  private readonly keyGraceMs: number;
+  private readonly ownsConnection: boolean;
+
+  constructor(options: RedisLocationStoreOptions) {
+    this.redis = options.redis;
+    this.prefix = options.keyPrefix ?? DEFAULT_LOCATION_KEY_PREFIX;
+    this.clock = options.clock ?? systemClock;
+    this.onExpired = options.onExpired ?? (() => undefined);
+    this.keyGraceMs = options.keyGraceMs ?? 0;
+    this.ownsConnection = options.ownsConnection ?? false;
+  }
+
+  /** Key of the hash holding `aor`'s bindings (tests and admin tools read it). */
+  aorKey(aor: string): string {
+    return `${this.prefix}aor:${aor}`;
+  }
+
+  get indexKey(): string {
+    return `${this.prefix}aors`;
+  }
+
+  get versionKey(): string {
+    return `${this.prefix}version`;
+  }
+
+  async get(aor: string): Promise<Binding[]> {
+    return (await this.read(aor)).bindings;
+  }
+
+  async read(aor: string): Promise<AorSnapshot & { bindings: Binding[] }> {
+    const r = await this.readAor(aor, this.clock.now());
+    return { aor, version: r.version, bindings: r.live };
+  }
+
+  async replace(aor: string, expect: { readonly version: number }, next: readonly Binding[]): Promise<ReplaceResult> {
+    assertReplaceable(aor, next);
+    const now = this.clock.now();
+    const live = next.filter((b) => isLive(b, now));
+    const dead = next.filter((b) => !isLive(b, now));
+    const args: (string | number)[] = [String(expect.version), aor];
+    if (live.length > 0) {
+      const latest = Math.max(...live.map((b) => b.expiresAtMs));
+      const earliest = Math.min(...live.map((b) => b.expiresAtMs));
+      args.push(Math.ceil(latest - now + this.keyGraceMs), earliest);
+      for (const b of live) args.push(b.ruid, encodeBinding(b));
+    } else {
+      args.push(0, 0);
+    }
+    const reply = await this.run(REPLACE_AOR, [this.aorKey(aor), this.indexKey, this.versionKey], args);
+    if (!Array.isArray(reply) || reply.length !== 2) throw new Error(`location: unexpected reply to replace: ${String(reply)}`);
+    const version = Number(reply[1]);
+    if (Number(reply[0]) !== 1) return { ok: false, code: LocationErrorCode.versionConflict, currentVersion: version };
+    if (dead.length > 0) this.onExpired(aor, dead);
+    return { ok: true, version };
+  }
+
+  remove(aor: string): Promise<Binding[]> {
+    return removeBindings(this, aor, () => true);
+  }
+
+  removeContact(aor: string, contact: string): Promise<Binding[]> {
+    return removeContactBindings(this, aor, contact);
+  }
+
+  async *dump(options: { readonly pageSize?: number } = {}): AsyncIterable<AorRecord> {
+    const pageSize = options.pageSize ?? 100;
+    // ZSCAN may return a member twice while the set is rehashed; the set of seen AoRs is the price.
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [nextCursor, flat] = await this.redis.zscan(this.indexKey, cursor, 'COUNT', pageSize);
+      cursor = nextCursor;
+      const aors: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const aor = flat[i];
+        if (aor !== undefined && !seen.has(aor)) {
+          seen.add(aor);
+          aors.push(aor);
+        }
+      }
+      // Issued together, the reads share round trips on the connection.
+      const snapshots = await Promise.all(aors.map((aor) => this.read(aor)));
+      for (const s of snapshots) if (s.bindings.length > 0) yield { aor: s.aor, bindings: s.bindings };
+    } while (cursor !== '0');
+  }
+
+  async count(): Promise<LocationCount> {
+    let aors = 0;
+    let bindings = 0;
+    for await (const r of this.dump({ pageSize: 500 })) {
+      aors++;
+      bindings += r.bindings.length;
+    }
+    return { aors, bindings };
+  }
+
+  async sweep(nowMs: number = this.clock.now(), pageSize = 100): Promise<SweepResult> {
+    let aors = 0;
+    let bindings = 0;
+    const visited = new Set<string>();
+    for (;;) {
+      // Every AoR read below leaves the due list (its score moves past now, or it is removed),
+      // so asking again from the start makes progress; `visited` guards against a stuck member.
+      const due = await this.redis.zrangebyscore(this.indexKey, '-inf', nowMs, 'LIMIT', 0, pageSize);
+      const fresh = due.filter((aor) => !visited.has(aor));
+      if (fresh.length === 0) break;
+      for (const aor of fresh) visited.add(aor);
+      const replies = await Promise.all(fresh.map((aor) => this.readAor(aor, nowMs)));
+      aors += fresh.length;
+      for (const r of replies) bindings += r.dead.length;
+      if (due.length < pageSize) break;
+    }
+    return { aors, bindings };
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.redis.quit();
+  }
+
+  private async readAor(aor: string, nowMs: number): Promise<ReadReply> {
+    const reply = await this.run(READ_AOR, [this.aorKey(aor), this.indexKey], [nowMs, aor]);
+    if (!Array.isArray(reply) || reply.length < 3) throw new Error(`location: unexpected reply to read: ${String(reply)}`);
+    const version = Number(reply[0]);
+    const liveCount = Number(reply[1]);
+    const vanished = Number(reply[2]) === 1;
+    const live: Binding[] = [];
+    const dead: Binding[] = [];
+    for (let i = 3; i < reply.length; i++) {
+      const raw: unknown = reply[i];
+      // An entry that does not decode is dropped: written by a foreign or broken writer, it can't be routed to.
+      const b = typeof raw === 'string' ? decodeBinding(raw) : undefined;
+      if (b === undefined) continue;
+      (i - 3 < liveCount ? live : dead).push(b);
+    }
+    if (dead.length > 0) this.onExpired(aor, dead);
+    else if (vanished) this.onExpired(aor, []);
+    return { version, live, dead, vanished };
+  }
+
+  private async run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
+      return this.redis.eval(script.source, keys.length, ...keys, ...args);
+    }
+  }
+}
