@@ -21,6 +21,9 @@ export const REGISTRAR_QUEUE = 'sipmesh-registrar';
 /** Queue group of the routers' admin command subjects. */
 export const ROUTER_ADMIN_QUEUE = 'sipmesh-router-admin';
 
+/** Queue group of the registrars' admin command subjects. */
+export const REGISTRAR_ADMIN_QUEUE = 'sipmesh-registrar-admin';
+
 /** Queue group that edges join for actions any edge can perform (`sipmesh.edges.v1.rpc.<action>`). */
 export const EDGE_QUEUE = 'sipmesh-edge';
 
@@ -63,6 +66,10 @@ export const subjects = {
   auth: 'sipmesh.registrar.v1.auth',
   /** A registrar admin command (`ul.dump`, `ul.lookup`, `subscriber.add`...), answered by any one registrar. */
   registrarAdmin: (command: string): string => `sipmesh.admin.v1.registrar.${command}`,
+  /** The same command for one registrar instance. */
+  registrarInstanceAdmin: (registrarId: string, command: string): string => `sipmesh.admin.v1.registrars.${registrarId}.${command}`,
+  /** Announced after a subscriber was added, removed or changed through one registrar: every registrar reloads its subscriber cache. */
+  subscribersChanged: 'sipmesh.registrar.v1.subscribers.changed',
   /** A router admin command (kamcmd-style name, e.g. `dispatcher.list`), answered by any one router (queue group ROUTER_ADMIN_QUEUE). */
   routerAdmin: (command: string): string => `sipmesh.admin.v1.router.${command}`,
   /** The same command for one router instance. */

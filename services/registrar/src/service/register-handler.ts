@@ -1,0 +1,131 @@
+/**
+ * One REGISTER as the edge hands it over (a route request of method REGISTER on
+ * `sipmesh.registrar.v1.register`), answered with the reply the edge sends: Kamailio's default
+ * route[REGISTRAR] with route[AUTH] in front — `www_authorize` / `auth_check(..., 1)` against the
+ * To user and domain, then `save("location")` with nathelper's `fix_nated_register` when the
+ * phone is behind NAT.
+ */
+import type { Reply, RouteParams } from '@sipmesh/contracts';
+import { AuthResultKind, type DigestAuthenticator } from '../auth/index.js';
+import { natUacTest } from '../nat/nat-detection.js';
+import { processRegister, SipTransport, type RegisterConfig, type RegisterFacts, type RegisterOutcome } from '../register/index.js';
+import type { LocationStore } from '../location/index.js';
+
+export interface RegisterHandlerDeps {
+  readonly store: LocationStore;
+  readonly register: RegisterConfig;
+  /** Undefined: REGISTER is not authenticated. */
+  readonly authenticator: DigestAuthenticator | undefined;
+  /** nat_uac_test flags deciding a phone is behind NAT; 0: never. */
+  readonly natTest: number;
+  readonly now: () => number;
+}
+
+export type RegisterHandling =
+  | { readonly kind: 'auth'; readonly reply: Reply; readonly outcome: 'challenge' | 'banned' | 'unavailable'; readonly reason?: string; readonly user?: string }
+  | { readonly kind: 'register'; readonly reply: Reply; readonly outcome: RegisterOutcome; readonly facts: RegisterFacts; readonly user?: string };
+
+const TRANSPORTS = new Set<string>(Object.values(SipTransport));
+
+export async function handleRegister(p: RouteParams, deps: RegisterHandlerDeps): Promise<RegisterHandling> {
+  let user: string | undefined;
+  if (deps.authenticator) {
+    const realm = p.to.host;
+    let auth;
+    try {
+      auth = await deps.authenticator.authenticate({
+        method: p.method,
+        requestUri: p.ruri,
+        credentialsHeaderValues: p.headers['authorization'] ?? [],
+        realm,
+        ...(p.to.user !== undefined ? { checkUser: p.to.user } : {}),
+        sourceIp: p.source.ip,
+      });
+    } catch (e) {
+      // The subscriber or nonce-count store is down: the phone retries later, nothing is decided.
+      return { kind: 'auth', outcome: 'unavailable', reason: (e as Error).message, reply: { code: 503, reason: 'Service Unavailable', headers: ['Retry-After: 5'] } };
+    }
+    if (auth.result === AuthResultKind.banned) {
+      return { kind: 'auth', outcome: 'banned', reason: auth.detail, ...(auth.user ? { user: auth.user } : {}), reply: { code: 403, reason: 'Try later' } };
+    }
+    if (auth.result === AuthResultKind.challenge) {
+      const c = deps.authenticator.challengeHeaders(realm, auth.stale, true);
+      return { kind: 'auth', outcome: 'challenge', reason: auth.reason, ...(auth.user ? { user: auth.user } : {}), reply: { code: c.code, reason: c.reason, headers: [...c.headers] } };
+    }
+    user = auth.user;
+  }
+  const facts = registerFacts(p, deps);
+  const outcome = await processRegister(deps.store, facts, deps.register);
+  return { kind: 'register', facts, outcome, ...(user ? { user } : {}), reply: { code: outcome.code, reason: outcome.reason, headers: [...outcome.headers] } };
+}
+
+export function registerFacts(p: RouteParams, deps: Pick<RegisterHandlerDeps, 'natTest' | 'now'>): RegisterFacts {
+  const h = (name: string): string[] => p.headers[name] ?? [];
+  const contacts = splitCommaList(p.contact ?? h('contact'));
+  const path = splitCommaList(h('path'));
+  const transport = TRANSPORTS.has(p.source.transport) ? (p.source.transport as SipTransport) : SipTransport.udp;
+  const contactHosts = contacts.map(contactHost).filter((x): x is string => x !== undefined);
+  // Behind a Path-adding proxy the source is that proxy, not the phone: it keeps the NAT binding.
+  const nat = path.length === 0 && deps.natTest !== 0 && natUacTest({ source: p.source, topVia: h('via')[0], contactHosts }, deps.natTest) !== 0;
+  const expires = h('expires')[0];
+  const userAgent = h('user-agent')[0];
+  const allow = h('allow');
+  const supported = h('supported').flatMap((v) => v.split(',')).map((s) => s.trim().toLowerCase());
+  const s = p.socket;
+  return {
+    aor: p.to.uri,
+    callId: p.call_id,
+    cseq: p.cseq.seq,
+    contacts,
+    ...(expires !== undefined ? { expiresHeader: expires } : {}),
+    path,
+    pathSupported: supported.includes('path'),
+    ...(userAgent !== undefined ? { userAgent } : {}),
+    ...(allow.length > 0 ? { allow: allow.flatMap((v) => v.split(',')).map((m) => m.trim().toUpperCase()).filter((m) => m !== '') } : {}),
+    source: { ip: p.source.ip, port: p.source.port, transport },
+    edge: p.edge,
+    socket: `${s.transport}:${s.ip}:${s.port}`,
+    edgeUri: `sip:${s.advertise ?? `${s.ip}:${s.port}`};transport=${s.transport}`,
+    natDetected: nat,
+    now: deps.now(),
+  };
+}
+
+/**
+ * Header values split at top-level commas: a comma inside `<...>` or a quoted string belongs to
+ * the value (a Contact URI may carry one in its parameters or display name).
+ */
+export function splitCommaList(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    let depth = 0;
+    let quoted = false;
+    let start = 0;
+    for (let i = 0; i < v.length; i++) {
+      const c = v[i];
+      if (quoted) {
+        if (c === '\\') i++;
+        else if (c === '"') quoted = false;
+      } else if (c === '"') quoted = true;
+      else if (c === '<') depth++;
+      else if (c === '>') depth = Math.max(0, depth - 1);
+      else if (c === ',' && depth === 0) {
+        push(out, v.slice(start, i));
+        start = i + 1;
+      }
+    }
+    push(out, v.slice(start));
+  }
+  return out;
+}
+
+function push(out: string[], part: string): void {
+  const t = part.trim();
+  if (t !== '') out.push(t);
+}
+
+/** Host of a Contact value's URI, for the NAT test. */
+function contactHost(value: string): string | undefined {
+  const m = /(?:^|<|\s)sips?:(?:[^@<>\s]*@)?(\[[^\]]+\]|[^:;>\s?]+)/i.exec(value);
+  return m?.[1];
+}
