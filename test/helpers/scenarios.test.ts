@@ -25,6 +25,7 @@ describe('scenario files', () => {
   test('the expected set is there', () => {
     expect(files).toEqual([
       'uac-call-486.xml',
+      'uac-call-auth.xml',
       'uac-call-lossy.xml',
       'uac-call-retransmit.xml',
       'uac-call.xml',
@@ -32,6 +33,9 @@ describe('scenario files', () => {
       'uac-expect-404.xml',
       'uac-expect-503.xml',
       'uac-message.xml',
+      'uac-register-banned.xml',
+      'uac-register-rejected.xml',
+      'uac-register.xml',
       'uas-486.xml',
       'uas-503.xml',
       'uas-call-late-answer.xml',

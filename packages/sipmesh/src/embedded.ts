@@ -1,20 +1,24 @@
 /**
- * Embedded mode (DESIGN §5): edge and router in one process on the in-process bus, one admin
- * server, one metrics registry. The same application code runs as in the distributed mode; only
+ * Embedded mode (DESIGN §5): edge, router and registrar in one process on the in-process bus, one
+ * admin server, one metrics registry. The same application code runs as in the distributed mode; only
  * the bus differs.
  */
 import { createEdgeApp, edgeServiceConfigSchema, edgeServiceEnvMap, parseListenList, type EdgeApp, type EdgeServiceConfig } from '@sipmesh/edge';
 import { createRouterApp, mountRouterAdmin, routerConfigSchema, routerEnvMap, type RouterApp, type RouterConfig } from '@sipmesh/router';
+import { createRegistrarApp, mountRegistrarAdmin, registrarConfigSchema, registrarEnvMap, type RegistrarApp, type RegistrarConfig } from '@sipmesh/registrar';
 import { createLogger, createMetricsRegistry, LocalBus, loadConfig, startAdminServer, startConfiguredTracing, type AdminServer, type Logger, type Stoppable } from '@sipmesh/runtime';
 
 export interface EmbeddedOptions {
   edgeConfigFile: string | undefined;
   routerConfigFile: string | undefined;
+  registrarConfigFile?: string | undefined;
   env: Readonly<Record<string, string | undefined>>;
   /** Dotted settings for the edge (`listen`, `route.policy`, ...). */
   edgeOverrides: Record<string, unknown>;
   /** Dotted settings for the router (`routesFile`, ...). */
   routerOverrides: Record<string, unknown>;
+  /** Dotted settings for the registrar (`auth.credentials.file`, ...). */
+  registrarOverrides?: Record<string, unknown>;
   /** The in-process bus to run on; a new one by default. Another component (a test, a plug-in) may share it. */
   bus?: LocalBus;
 }
@@ -22,6 +26,7 @@ export interface EmbeddedOptions {
 export interface EmbeddedSipmesh {
   readonly edge: EdgeApp;
   readonly router: RouterApp;
+  readonly registrar: RegistrarApp;
   readonly admin: AdminServer | undefined;
   readonly logger: Logger;
   readonly stoppables: Stoppable[];
@@ -46,26 +51,39 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     envMap: routerEnvMap,
     overrides: options.routerOverrides,
   }) as RouterConfig;
+  const registrarConfig = loadConfig<RegistrarConfig>({
+    schema: registrarConfigSchema,
+    ...(options.registrarConfigFile ? { file: options.registrarConfigFile } : {}),
+    env: options.env,
+    envMap: registrarEnvMap,
+    overrides: options.registrarOverrides ?? {},
+  }) as RegistrarConfig;
 
   const logger = createLogger({ service: 'sipmesh', level: edgeConfig.log.level, pretty: edgeConfig.log.pretty, bindings: { mode: 'embedded' } });
   const tracing = startConfiguredTracing(edgeConfig.tracing, 'sipmesh', edgeConfig.id);
   const bus = options.bus ?? new LocalBus({ onHandlerError: (err, subject) => logger.error({ err, subject }, 'bus handler failed') });
   const registry = createMetricsRegistry({ service: 'sipmesh', labels: { instance: edgeConfig.id } });
   const router = await createRouterApp({ id: routerConfig.id, database: routerConfig.database, routesFile: routerConfig.routesFile, validateRequests: routerConfig.validateRequests, bus, logger: logger.child({ component: 'router' }), registry, tracing: tracing.enabled });
+  const registrar = await createRegistrarApp({ config: registrarConfig, bus, logger: logger.child({ component: 'registrar' }), registry, tracing: tracing.enabled });
   const edge = await createEdgeApp({ config: edgeConfig, bus, logger: logger.child({ component: 'edge' }), registry, tracing: tracing.enabled });
   const stoppables: Stoppable[] = [
     { name: 'tracing', stop: () => tracing.shutdown() },
     { name: 'bus', stop: () => bus.drain() },
     { name: 'router', stop: () => router.stop() },
+    { name: 'registrar', stop: () => registrar.stop() },
     { name: 'sip', stop: () => edge.stop() },
   ];
   let admin: AdminServer | undefined;
   if (edgeConfig.admin.enabled) {
-    admin = await startAdminServer({ host: edgeConfig.admin.host, port: edgeConfig.admin.port, registry, ready: () => edge.ready(), routes: (app) => mountRouterAdmin(app, router) });
+    admin = await startAdminServer({ host: edgeConfig.admin.host, port: edgeConfig.admin.port, registry, ready: () => edge.ready(), routes: (app) => {
+        mountRouterAdmin(app, router);
+        mountRegistrarAdmin(app, registrar, '/registrar');
+      },
+    });
     logger.info({ url: admin.url }, 'admin HTTP listening');
     const a = admin;
     stoppables.push({ name: 'admin', stop: () => a.close() });
   }
   logger.info({ listeners: edge.listeners.map((l) => `${l.transport}:${l.ip}:${l.port}`), policies: router.service.policyNames }, 'sipmesh running (embedded)');
-  return { edge, router, admin, logger, stoppables };
+  return { edge, router, registrar, admin, logger, stoppables };
 }

@@ -1,8 +1,8 @@
 /**
  * `sipmesh` — starts everything. Without NATS (the default) every service runs in this process on
- * the in-process bus. With `--nats <url>` or NATS_URL the edge and the router run as separate
- * processes over NATS, supervised here: signals are passed on, and if one exits the other is
- * stopped too.
+ * the in-process bus. With `--nats <url>` or NATS_URL the edge, the router and the registrar run
+ * as separate processes over NATS, supervised here: signals are passed on, and if one exits the
+ * others are stopped too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,22 +10,25 @@ import { runService, type Stoppable } from '@sipmesh/runtime';
 import { startEmbedded } from './embedded.js';
 
 const USAGE = `usage: sipmesh [--nats url] [--listen udp:127.0.0.1:5060,tcp:127.0.0.1:5060] [--routes config/routes.yaml]
-               [--edge-config edge.yaml] [--router-config router.yaml] [--set edge.path=value] [--set router.path=value]
+               [--edge-config edge.yaml] [--router-config router.yaml] [--registrar-config registrar.yaml]
+               [--set edge.path=value] [--set router.path=value] [--set registrar.path=value]
 
-Embedded (default): edge + router in this process on the in-process bus.
-Distributed (--nats or NATS_URL): edge and router as separate processes over NATS.`;
+Embedded (default): edge, router and registrar in this process on the in-process bus.
+Distributed (--nats or NATS_URL): edge, router and registrar as separate processes over NATS.`;
 
 interface LauncherArgs {
   nats: string | undefined;
   edgeConfig: string | undefined;
   routerConfig: string | undefined;
+  registrarConfig: string | undefined;
   edge: Record<string, unknown>;
   router: Record<string, unknown>;
+  registrar: Record<string, unknown>;
   help: boolean;
 }
 
 function parseArgs(argv: readonly string[]): LauncherArgs {
-  const out: LauncherArgs = { nats: undefined, edgeConfig: undefined, routerConfig: undefined, edge: {}, router: {}, help: false };
+  const out: LauncherArgs = { nats: undefined, edgeConfig: undefined, routerConfig: undefined, registrarConfig: undefined, edge: {}, router: {}, registrar: {}, help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -53,11 +56,14 @@ function parseArgs(argv: readonly string[]): LauncherArgs {
       case '--router-config':
         out.routerConfig = value();
         break;
+      case '--registrar-config':
+        out.registrarConfig = value();
+        break;
       case '--set': {
         const v = value();
-        const m = /^(edge|router)\.([^=]+)=(.*)$/.exec(v);
-        if (!m) throw new Error(`--set expects edge.<path>=<value> or router.<path>=<value>, got "${v}"`);
-        (m[1] === 'edge' ? out.edge : out.router)[m[2] as string] = m[3];
+        const m = /^(edge|router|registrar)\.([^=]+)=(.*)$/.exec(v);
+        if (!m) throw new Error(`--set expects edge.<path>=<value>, router.<path>=<value> or registrar.<path>=<value>, got "${v}"`);
+        out[m[1] as 'edge' | 'router' | 'registrar'][m[2] as string] = m[3];
         break;
       }
       default:
@@ -91,6 +97,7 @@ async function startDistributed(args: LauncherArgs, nats: string): Promise<Stopp
     children.push({ name, proc });
   };
   start('router', entry('@sipmesh/router'), childArgs(args.routerConfig, args.router, nats));
+  start('registrar', entry('@sipmesh/registrar'), childArgs(args.registrarConfig, args.registrar, nats));
   start('edge', entry('@sipmesh/edge'), childArgs(args.edgeConfig, args.edge, nats));
   return children.map(({ name, proc }) => ({
     name,
@@ -117,9 +124,11 @@ void runService({
     const embedded = await startEmbedded({
       edgeConfigFile: args.edgeConfig ?? process.env['SIPMESH_EDGE_CONFIG'],
       routerConfigFile: args.routerConfig ?? process.env['SIPMESH_ROUTER_CONFIG'],
+      registrarConfigFile: args.registrarConfig ?? process.env['SIPMESH_REGISTRAR_CONFIG'],
       env: process.env,
       edgeOverrides: args.edge,
       routerOverrides: args.router,
+      registrarOverrides: args.registrar,
     });
     return embedded.stoppables;
   },

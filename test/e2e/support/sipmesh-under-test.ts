@@ -50,6 +50,12 @@ export interface StartOptions {
   traceFile?: string;
   /** The name of the policy the routers serve (default: a unique one). */
   policyName?: string;
+  /** Registrar settings (dotted paths); embedded mode always runs one, nats mode when this is given. */
+  registrar?: Record<string, unknown>;
+  /** Registrar processes to start (nats mode; default 1 when `registrar` is given). */
+  registrars?: number;
+  /** Extra edges (nats mode), each with its own SIP port, sharing the routers and registrars. */
+  extraEdges?: number;
 }
 
 export interface SipmeshUnderTest {
@@ -67,6 +73,16 @@ export interface SipmeshUnderTest {
   routerMetrics(): Promise<Map<string, number>[]>;
   /** Admin HTTP ports of the routers (embedded mode: the one admin server). */
   readonly routerAdminPorts: readonly number[];
+  /** Registrar processes (nats mode), to restart in fault tests, and their admin ports. */
+  readonly registrars: ChildProcess[];
+  readonly registrarAdminPorts: readonly number[];
+  /** Starts one more registrar process (nats mode) with the suite's registrar settings. */
+  startRegistrar(): Promise<ChildProcess>;
+  /** SIP ports of the extra edges (nats mode), and their processes. */
+  readonly extraEdgePorts: readonly number[];
+  readonly edges: ChildProcess[];
+  /** Starts the (first) edge again after it was killed. */
+  restartEdge(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +119,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
       env: {},
       edgeOverrides: { ...edgeSettings, ...tracing, listen },
       routerOverrides: { routesFile, 'log.level': 'warn', ...opts.router },
+      registrarOverrides: { 'log.level': 'warn', ...opts.registrar },
       bus,
     });
     return {
@@ -116,6 +133,12 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
       metrics: () => scrape(adminPort),
       routerMetrics: async () => [await scrape(adminPort)],
       routerAdminPorts: [adminPort],
+      registrars: [],
+      registrarAdminPorts: [adminPort],
+      startRegistrar: () => Promise.reject(new Error('embedded mode runs its registrar in process')),
+      extraEdgePorts: [],
+      edges: [],
+      restartEdge: () => Promise.reject(new Error('embedded mode has no edge process')),
       stop: async () => {
         await stopAll(embedded.stoppables);
         rmSync(dir, { recursive: true, force: true });
@@ -140,9 +163,30 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
     await waitForTcpPort(routerAdmin, { timeoutMs: 15_000 });
   }
   if ((opts.routers ?? 1) > 0) await waitForPolicy(bus, policy);
-  start('services/edge/dist/main.js', ['--listen', listen, ...setArgs({ ...edgeSettings, ...tracing })]);
-  await waitForUdpPort(sipPort, { timeoutMs: 15_000 });
-  await waitForTcpPort(adminPort, { timeoutMs: 15_000 });
+  const registrars: ChildProcess[] = [];
+  const registrarAdminPorts: number[] = [];
+  const startRegistrar = async (): Promise<ChildProcess> => {
+    const registrarAdmin = await freeTcpPort();
+    registrarAdminPorts.push(registrarAdmin);
+    const child = start('services/registrar/dist/main.js', setArgs({ id: `${edgeId}g${registrars.length}`, 'admin.port': registrarAdmin, 'log.level': 'warn', ...tracing, ...opts.registrar }));
+    registrars.push(child);
+    await waitForTcpPort(registrarAdmin, { timeoutMs: 15_000 });
+    return child;
+  };
+  for (let i = 0; i < (opts.registrars ?? (opts.registrar ? 1 : 0)); i++) await startRegistrar();
+  const edges: ChildProcess[] = [];
+  const startEdge = async (id: string, port: number, admin: number): Promise<void> => {
+    edges.push(start('services/edge/dist/main.js', ['--listen', `udp:127.0.0.1:${port},tcp:127.0.0.1:${port}`, ...setArgs({ ...edgeSettings, id, 'admin.port': admin, ...tracing })]));
+    await waitForUdpPort(port, { timeoutMs: 15_000 });
+    await waitForTcpPort(admin, { timeoutMs: 15_000 });
+  };
+  await startEdge(edgeId, sipPort, adminPort);
+  const extraEdgePorts: number[] = [];
+  for (let i = 0; i < (opts.extraEdges ?? 0); i++) {
+    const port = await freePort('udp+tcp');
+    extraEdgePorts.push(port);
+    await startEdge(`${edgeId}x${i}`, port, await freeTcpPort());
+  }
   return {
     mode: 'nats',
     sipPort,
@@ -154,6 +198,20 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
     metrics: () => scrape(adminPort),
     routerMetrics: () => Promise.all(routerAdminPorts.map((p) => scrape(p))),
     routerAdminPorts,
+    registrars,
+    registrarAdminPorts,
+    startRegistrar,
+    extraEdgePorts,
+    edges,
+    restartEdge: async () => {
+      const old = edges[0];
+      if (old) await terminate(old);
+      edges.shift();
+      await startEdge(edgeId, sipPort, adminPort);
+      // keep the restarted edge first
+      const again = edges.pop();
+      if (again) edges.unshift(again);
+    },
     stop: async () => {
       await Promise.all(children.map((c) => terminate(c)));
       await bus.close();

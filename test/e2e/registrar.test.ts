@@ -1,0 +1,256 @@
+/**
+ * End to end: SIPp phones register through the edge with digest authentication, and calls to them
+ * are routed by the router's default policy through a location lookup. Over real NATS with the
+ * bindings in Redis and the subscribers in PostgreSQL (edge, router, registrar as processes), and
+ * again embedded (in-process bus, memory location, subscriber file).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requireInfra } from '../helpers/infra.js';
+import { freePort, releasePorts } from '../helpers/ports.js';
+import { runSipp, scenarioPath, stopAllSipp, type SippHandle, type SippResult } from '../helpers/sipp.js';
+import { headerValues, requestMethod } from '../helpers/sip-message-text.js';
+import { startSipmesh, type BusMode, type SipmeshUnderTest } from './support/sipmesh-under-test.js';
+
+const MODES: BusMode[] = ['nats', 'local'];
+const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe.each(MODES)('registrar over the %s bus', async (mode) => {
+  if (!(await requireInfra('sipp'))) return;
+  if (mode === 'nats' && !((await requireInfra('nats')) && (await requireInfra('redis')) && (await requireInfra('postgres')))) return;
+
+  // Users unique to this run, so bindings and subscribers of other runs never interfere.
+  const tag = `${process.pid}${mode === 'nats' ? 'n' : 'l'}`;
+  const user = (name: string): string => `${name}${tag}`;
+  const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'mallory'].map(user);
+  const password = (u: string): string => `pw-${u}`;
+  let uasA: number;
+  let uasB: number;
+  let dir: string;
+  let sipmesh: SipmeshUnderTest;
+
+  const adminUrl = (command: string): string => `http://127.0.0.1:${sipmesh.registrarAdminPorts[sipmesh.registrarAdminPorts.length - 1]}${mode === 'local' ? '/registrar' : ''}/rpc/${command}`;
+  const admin = async (command: string, params: Record<string, unknown> = {}): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const res = await fetch(adminUrl(command), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    uasA = await freePort('udp', { leaseMs: Infinity });
+    uasB = await freePort('udp', { leaseMs: Infinity });
+    dir = mkdtempSync(join(tmpdir(), 'sipmesh-registrar-e2e-'));
+    writeFileSync(join(dir, 'subscribers.csv'), ['username,password', ...users.map((u) => `${u},${password(u)}`)].join('\n'));
+    const common = {
+      'auth.secret': `e2e-${tag}`,
+      'auth.ban.maxFailures': 4,
+      'auth.ban.windowSec': 2,
+      'auth.ban.banSec': 3,
+      'register.minExpiresSec': 1,
+      'location.sweepIntervalMs': 1000,
+    };
+    const registrar =
+      mode === 'nats'
+        ? {
+            ...common,
+            'location.store': 'redis',
+            'location.keyPrefix': `sipmesh:e2e${tag}:loc:`,
+            'auth.redisKeyPrefix': `sipmesh:e2e${tag}:`,
+            'auth.credentials.source': 'database',
+            'database.url': PG_URL,
+          }
+        : { ...common, 'auth.credentials.file': join(dir, 'subscribers.csv') };
+    sipmesh = await startSipmesh({ mode, routes: { rules: [], steps: [{ default: {} }] }, registrar, extraEdges: mode === 'nats' ? 1 : 0 });
+    if (mode === 'nats') {
+      for (const u of users) {
+        await admin('subscriber.rm', { username: u, domain: '127.0.0.1' });
+        const added = await admin('subscriber.add', { username: u, domain: '127.0.0.1', password: password(u) });
+        expect(added, JSON.stringify(added.body)).toMatchObject({ status: 200, body: { status: 'added' } });
+      }
+    }
+  }, 90_000);
+
+  afterEach(async () => {
+    await stopAllSipp();
+  });
+
+  afterAll(async () => {
+    if (mode === 'nats' && sipmesh) for (const u of users) await admin('subscriber.rm', { username: u, domain: '127.0.0.1' }).catch(() => undefined);
+    await sipmesh?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await releasePorts(uasA, uasB);
+  });
+
+  const uas = (scenario: string, port: number): SippHandle => runSipp({ scenario: scenarioPath(scenario), role: 'uas', localPort: port, calls: 1, timeoutS: 20 });
+  const uac = async (scenario: string, service: string, extra: Partial<Parameters<typeof runSipp>[0]> = {}, via = sipmesh.sipPort): Promise<SippResult> => {
+    const port = await freePort('udp+tcp');
+    return runSipp({ scenario: scenarioPath(scenario), role: 'uac', localPort: port, remote: `127.0.0.1:${via}`, service, calls: 1, timeoutS: 20, ...extra }).done;
+  };
+  /** A phone registering `u` with `pw`, its calls going to the SIPp on `contactPort`. */
+  const register = (u: string, contactPort: number, o: { pw?: string; scenario?: string; expires?: number; via?: number } = {}): Promise<SippResult> =>
+    uac(o.scenario ?? 'uac-register.xml', u, { keys: { expires: String(o.expires ?? 3600), contact: `127.0.0.1:${contactPort}` }, extraArgs: ['-au', u, '-ap', o.pw ?? password(u)] }, o.via);
+  const received = (r: SippResult): string[] => r.messages.filter((m) => m.direction === 'received').map((m) => m.text);
+
+  it('registers a phone with digest authentication and routes a call to it', async () => {
+    const alice = users[0] as string;
+    const r = await register(alice, uasA);
+    expect(r.outcome, r.summary).toBe('success');
+    // The 200 lists the binding with its expiry.
+    const ok = received(r).find((t) => t.startsWith('SIP/2.0 200')) ?? '';
+    expect(headerValues(ok, 'Contact').join(',')).toMatch(new RegExp(`<sip:${alice}@127\\.0\\.0\\.1:${uasA};transport=udp>;expires=(3600|3599)`, 'i'));
+    const lookup = await admin('ul.lookup', { aor: `${alice}@127.0.0.1` });
+    expect(lookup.status).toBe(200);
+    expect(lookup.body).toMatchObject({ Contacts: [{ Address: expect.stringMatching(new RegExp(`^sip:${alice}@127\\.0\\.0\\.1:${uasA};transport=udp$`, 'i')), 'User-Agent': 'sipmesh-test-phone' }] });
+
+    const callee = uas('uas-call.xml', uasA);
+    await callee.ready;
+    const call = await uac('uac-call.xml', alice);
+    expect(call.outcome, call.summary).toBe('success');
+    const c = await callee.done;
+    expect(c.outcome, c.summary).toBe('success');
+    // The callee got the INVITE at its registered Contact, through the edge.
+    const invite = received(c).find((t) => requestMethod(t) === 'INVITE') ?? '';
+    expect(invite.split('\r\n')[0]?.toLowerCase()).toBe(`invite sip:${alice}@127.0.0.1:${uasA};transport=udp sip/2.0`);
+  });
+
+  it('challenges a wrong password again and registers nothing', async () => {
+    const bob = users[1] as string;
+    const r = await register(bob, uasA, { pw: 'not-the-password', scenario: 'uac-register-rejected.xml' });
+    expect(r.outcome, r.summary).toBe('success');
+    expect((await admin('ul.lookup', { aor: `${bob}@127.0.0.1` })).status).toBe(404);
+  });
+
+  it('answers 404 to a call for a user with no binding', async () => {
+    const r = await uac('uac-expect-404.xml', user('nobody'));
+    expect(r.outcome, r.summary).toBe('success');
+  });
+
+  it('rings both contacts of a user in parallel and CANCELs the one that loses', async () => {
+    const carol = users[2] as string;
+    expect((await register(carol, uasA)).outcome).toBe('success');
+    expect((await register(carol, uasB)).outcome).toBe('success');
+    const winner = uas('uas-ring-then-answer.xml', uasA);
+    const loser = uas('uas-ring-expect-cancel.xml', uasB);
+    await Promise.all([winner.ready, loser.ready]);
+    const r = await uac('uac-call.xml', carol);
+    expect(r.outcome, r.summary).toBe('success');
+    const [w, l] = await Promise.all([winner.done, loser.done]);
+    expect(w.outcome, w.summary).toBe('success');
+    expect(l.outcome, l.summary).toBe('success');
+    expect(received(l).some((t) => requestMethod(t) === 'CANCEL')).toBe(true);
+  });
+
+  it('drops a binding when it expires, and calls get 404 again', async () => {
+    const dave = users[3] as string;
+    expect((await register(dave, uasA, { expires: 2 })).outcome).toBe('success');
+    expect((await admin('ul.lookup', { aor: `${dave}@127.0.0.1` })).status).toBe(200);
+    await sleep(3200);
+    expect((await admin('ul.lookup', { aor: `${dave}@127.0.0.1` })).status).toBe(404);
+    const r = await uac('uac-expect-404.xml', dave);
+    expect(r.outcome, r.summary).toBe('success');
+  });
+
+  it('bans a user after repeated failures with 403 Try later, and lets it in when the ban ends', async () => {
+    const mallory = users[5] as string;
+    await sleep(2100); // failures of earlier tests are out of the counting window
+    for (let i = 0; i < 3; i++) {
+      const r = await register(mallory, uasA, { pw: 'guess', scenario: 'uac-register-rejected.xml' });
+      expect(r.outcome, `attempt ${i + 1}: ${r.summary}`).toBe('success');
+    }
+    const fourth = await register(mallory, uasA, { pw: 'guess', scenario: 'uac-register-banned.xml' });
+    expect(fourth.outcome, fourth.summary).toBe('success');
+    // The right password does not help while the ban lasts.
+    const right = await register(mallory, uasA, { scenario: 'uac-register-banned.xml' });
+    expect(right.outcome, right.summary).toBe('success');
+    await sleep(3200);
+    const after = await register(mallory, uasA);
+    expect(after.outcome, after.summary).toBe('success');
+  });
+
+  // Several edges and process restarts exist only in the distributed mode.
+  if (mode === 'nats') {
+    it('routes a call arriving at a second edge through the edge the phone registered with', async () => {
+      const erin = users[4] as string;
+      expect((await register(erin, uasA)).outcome).toBe('success');
+      const callee = uas('uas-call.xml', uasA);
+      await callee.ready;
+      const call = await uac('uac-call.xml', erin, {}, sipmesh.extraEdgePorts[0]);
+      expect(call.outcome, call.summary).toBe('success');
+      const c = await callee.done;
+      expect(c.outcome, c.summary).toBe('success');
+      // Two Vias of sipmesh: the second edge's, then the registering edge's on top.
+      const invite = received(c).find((t) => requestMethod(t) === 'INVITE') ?? '';
+      const vias = headerValues(invite, 'Via');
+      expect(vias[0]).toContain(`127.0.0.1:${sipmesh.sipPort}`);
+      expect(vias[1]).toContain(`127.0.0.1:${sipmesh.extraEdgePorts[0]}`);
+    });
+
+    it('keeps every binding across restarts of the registrar and of the edge', async () => {
+      const alice = users[0] as string;
+      const old = sipmesh.registrars[0];
+      if (old) {
+        old.kill('SIGTERM');
+        await new Promise((r) => old.once('exit', r));
+      }
+      await sipmesh.startRegistrar();
+      await sipmesh.restartEdge();
+      expect((await admin('ul.lookup', { aor: `${alice}@127.0.0.1` })).status).toBe(200);
+      const callee = uas('uas-call.xml', uasA);
+      await callee.ready;
+      const call = await uac('uac-call.xml', alice);
+      expect(call.outcome, call.summary).toBe('success');
+      expect((await callee.done).outcome).toBe('success');
+    });
+  }
+});
+
+describe('authentication of calls from local users (nats bus)', async () => {
+  if (!((await requireInfra('sipp')) && (await requireInfra('nats')) && (await requireInfra('redis')) && (await requireInfra('postgres')))) return;
+  const tag = `${process.pid}a`;
+  const caller = `frank${tag}`;
+  const callee = `grace${tag}`;
+  let uasPort: number;
+  let sipmesh: SipmeshUnderTest;
+  const admin = async (command: string, params: Record<string, unknown>): Promise<Response> =>
+    fetch(`http://127.0.0.1:${sipmesh.registrarAdminPorts[0]}/rpc/${command}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
+
+  beforeAll(async () => {
+    uasPort = await freePort('udp', { leaseMs: Infinity });
+    sipmesh = await startSipmesh({
+      mode: 'nats',
+      routes: { rules: [], steps: [{ auth: {} }, { default: {} }] },
+      registrar: { 'location.store': 'redis', 'location.keyPrefix': `sipmesh:e2e${tag}:loc:`, 'auth.redisKeyPrefix': `sipmesh:e2e${tag}:`, 'auth.credentials.source': 'database', 'database.url': PG_URL, 'auth.secret': tag },
+    });
+    for (const u of [caller, callee]) {
+      await admin('subscriber.rm', { username: u, domain: '127.0.0.1' });
+      expect((await admin('subscriber.add', { username: u, domain: '127.0.0.1', password: `pw-${u}` })).status).toBe(200);
+    }
+  }, 90_000);
+
+  afterEach(async () => {
+    await stopAllSipp();
+  });
+
+  afterAll(async () => {
+    if (sipmesh) for (const u of [caller, callee]) await admin('subscriber.rm', { username: u, domain: '127.0.0.1' }).catch(() => undefined);
+    await sipmesh?.stop();
+    await releasePorts(uasPort);
+  });
+
+  it('challenges the INVITE with 407, accepts the credentials and relays the call without them', async () => {
+    const port = await freePort('udp+tcp');
+    const reg = await runSipp({ scenario: scenarioPath('uac-register.xml'), role: 'uac', localPort: port, remote: `127.0.0.1:${sipmesh.sipPort}`, service: callee, calls: 1, timeoutS: 20, keys: { expires: '3600', contact: `127.0.0.1:${uasPort}` }, extraArgs: ['-au', callee, '-ap', `pw-${callee}`] }).done;
+    expect(reg.outcome, reg.summary).toBe('success');
+    const phone = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: uasPort, calls: 1, timeoutS: 20 });
+    await phone.ready;
+    const call = await runSipp({ scenario: scenarioPath('uac-call-auth.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: callee, calls: 1, timeoutS: 20, keys: { caller }, extraArgs: ['-au', caller, '-ap', `pw-${caller}`, '-auth_uri', `${callee}@127.0.0.1:${sipmesh.sipPort}`] }).done;
+    expect(call.outcome, call.summary).toBe('success');
+    const c = await phone.done;
+    expect(c.outcome, c.summary).toBe('success');
+    const invite = c.messages.filter((m) => m.direction === 'received').map((m) => m.text).find((t) => requestMethod(t) === 'INVITE') ?? '';
+    expect(invite).not.toBe('');
+    expect(headerValues(invite, 'Proxy-Authorization')).toEqual([]);
+  });
+});
