@@ -4,20 +4,22 @@
  * committed file is stale.
  */
 import { edgeServiceConfigSchema, edgeServiceEnvMap } from '@sipmesh/edge';
+import { registrarConfigSchema, registrarEnvMap } from '@sipmesh/registrar';
 import { routerConfigSchema, routerEnvMap } from '@sipmesh/router';
 import { renderConfigReference, type ConfigSchema } from '@sipmesh/runtime';
 
 export function renderConfigurationDoc(): string {
   const edge = renderConfigReference(edgeServiceConfigSchema as unknown as ConfigSchema, { envMap: { ...edgeServiceEnvMap, SIPMESH_LISTEN: 'listen' } });
   const router = renderConfigReference(routerConfigSchema as unknown as ConfigSchema, { envMap: routerEnvMap });
+  const registrar = renderConfigReference(registrarConfigSchema as unknown as ConfigSchema, { envMap: registrarEnvMap });
   return `# Configuration reference
 
 <!-- Generated from the config schemas by \`npm run docs\`; do not edit by hand. -->
 
 Every service reads, in increasing precedence: schema defaults, a config file (\`--config file.yaml\`
 or \`.json\`), environment variables, and \`--set path=value\` on the command line. The embedded
-launcher (\`npm start\`, \`sipmesh\`) takes \`--edge-config\`, \`--router-config\`, \`--set edge.<path>=…\`
-and \`--set router.<path>=…\`. A config with a wrong value stops the service at start with every
+launcher (\`npm start\`, \`sipmesh\`) takes \`--edge-config\`, \`--router-config\`, \`--registrar-config\`,
+\`--set edge.<path>=…\`, \`--set router.<path>=…\` and \`--set registrar.<path>=…\`. A config with a wrong value stops the service at start with every
 problem listed. Settings marked reloadable can change while running; the others need a restart.
 
 Shortcuts: \`--listen udp:IP:PORT,tcp:IP:PORT\` (Kamailio-style \`listen\`; add \` advertise host:port\` to an
@@ -28,5 +30,8 @@ entry), \`--nats URL\` (distributed mode), \`--routes FILE\` (router), \`--id\`,
 ${edge}
 ## Router (\`services/router\`)
 
-${router}`;
+${router}
+## Registrar (\`services/registrar\`)
+
+${registrar}`;
 }
