@@ -25,7 +25,7 @@ describe.each(MODES)('registrar over the %s bus', async (mode) => {
   // Users unique to this run, so bindings and subscribers of other runs never interfere.
   const tag = `${process.pid}${mode === 'nats' ? 'n' : 'l'}`;
   const user = (name: string): string => `${name}${tag}`;
-  const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'mallory'].map(user);
+  const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'mallory', 'ivan'].map(user);
   const password = (u: string): string => `pw-${u}`;
   let uasA: number;
   let uasB: number;
@@ -50,6 +50,9 @@ describe.each(MODES)('registrar over the %s bus', async (mode) => {
       'auth.ban.banSec': 3,
       'register.minExpiresSec': 1,
       'location.sweepIntervalMs': 1000,
+      'nat.keepalive.intervalSec': 1,
+      'nat.keepalive.maxFailures': 2,
+      'nat.keepalive.timeoutMs': 400,
     };
     const registrar =
       mode === 'nats'
@@ -167,6 +170,23 @@ describe.each(MODES)('registrar over the %s bus', async (mode) => {
     await sleep(3200);
     const after = await register(mallory, uasA);
     expect(after.outcome, after.summary).toBe('success');
+  });
+
+  it('keeps a phone behind NAT alive with OPTIONS to its source address, and drops it once it stops answering', async () => {
+    const ivan = users[6] as string;
+    const phone = await uac('uac-register-nat.xml', ivan, { keys: { expires: '3600', contact: '10.0.0.7:5062' }, extraArgs: ['-au', ivan, '-ap', password(ivan), '-aa', '-d', '2500'] });
+    expect(phone.outcome, phone.summary).toBe('success');
+    // The pings reached the phone where its REGISTERs came from, addressed to its (private) Contact.
+    const pings = received(phone).filter((t) => requestMethod(t) === 'OPTIONS');
+    expect(pings.length).toBeGreaterThanOrEqual(1);
+    expect(pings[0]?.split('\r\n')[0]?.toLowerCase()).toBe(`options sip:${ivan}@10.0.0.7:5062;transport=udp sip/2.0`);
+    // The phone is gone now: two rounds without an answer remove its binding.
+    let status = 200;
+    for (let i = 0; i < 40 && status === 200; i++) {
+      await sleep(250);
+      status = (await admin('ul.lookup', { aor: `${ivan}@127.0.0.1` })).status;
+    }
+    expect(status).toBe(404);
   });
 
   // Several edges and process restarts exist only in the distributed mode.

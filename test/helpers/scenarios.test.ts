@@ -35,6 +35,7 @@ describe('scenario files', () => {
       'uac-message.xml',
       'uac-register-banned.xml',
       'uac-register-rejected.xml',
+      'uac-register-nat.xml',
       'uac-register.xml',
       'uas-486.xml',
       'uas-503.xml',

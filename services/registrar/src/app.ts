@@ -29,6 +29,7 @@ import { DEFAULT_REGISTER_CONFIG, lookupTargets, type RegisterConfig } from './r
 import { ADMIN_COMMANDS } from './service/admin-commands.js';
 import { locationContact } from './service/location-view.js';
 import { handleRegister } from './service/register-handler.js';
+import { NatKeepalive, type KeepaliveRound } from './service/nat-keepalive.js';
 import { serveRpc } from './service/rpc-endpoint.js';
 
 export interface RegistrarAppOptions {
@@ -55,6 +56,8 @@ export interface RegistrarApp {
   setPassword(username: string, domain: string, password: string): Promise<SubscriberChange>;
   /** ul.rm / ul.rm_contact: removes bindings and announces them; resolves to what was removed. */
   removeBindings(aor: string, contact?: string): Promise<Binding[]>;
+  /** One NAT keep-alive round now (the timer runs one every nat.keepalive.intervalSec). */
+  natPing(): Promise<KeepaliveRound>;
   /** One sweep of expired bindings now (the timer runs it every location.sweepIntervalMs). */
   sweep(): Promise<SweepResult>;
   ready(): boolean;
@@ -69,6 +72,7 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
     sipmesh_registrar_auth_total: { type: 'counter', help: 'Digest checks, by kind (register, request) and result (ok, challenge, banned, unavailable)', labelNames: ['kind', 'result'] },
     sipmesh_registrar_lookups_total: { type: 'counter', help: 'Location lookups, by result (found, none)', labelNames: ['result'] },
     sipmesh_registrar_binding_changes_total: { type: 'counter', help: 'Bindings added, refreshed, removed and expired', labelNames: ['action'] },
+    sipmesh_registrar_nat_pings_total: { type: 'counter', help: 'NAT keep-alive pings, by outcome (ok, failed, skipped: owning edge not running, removed: binding dropped)', labelNames: ['outcome'] },
     sipmesh_registrar_requests_failed_total: { type: 'counter', help: 'Bus requests answered with a JSON-RPC error, by subject', labelNames: ['subject'] },
   });
   const useDomain = config.location.useDomain;
@@ -335,6 +339,19 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
     return { ok: false, status, message: r.error.reason };
   };
 
+  const keepalive = new NatKeepalive(config.nat.keepalive, {
+    bus,
+    store,
+    validators,
+    logger,
+    ...(redis ? { redis, leaseKey: `${config.location.keyPrefix}natping-lease` } : {}),
+    remove: async (b) => {
+      await app.removeBindings(b.aor, b.contact);
+    },
+    count: (outcome) => metrics.sipmesh_registrar_nat_pings_total.inc({ outcome }),
+  });
+  keepalive.start();
+
   let stopped = false;
   const app: RegistrarApp = {
     id: config.id,
@@ -369,12 +386,14 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
       for (const b of removed) announce('removed', b, now);
       return removed;
     },
+    natPing: () => keepalive.round(),
     sweep,
     ready: () => !stopped && (redis === undefined || redis.status === 'ready'),
     stop: async () => {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      await keepalive.stop();
       stopAdminBus();
       for (const s of subs) s.unsubscribe();
       await closeAll();

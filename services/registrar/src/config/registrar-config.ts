@@ -87,6 +87,26 @@ export const registrarConfigSchema = {
         },
       },
     },
+    nat: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        keepalive: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: true, description: 'Ping every binding behind NAT (see register.natTest) with OPTIONS from the edge that owns it, to its received address (Kamailio nathelper natping_interval with sipping)' },
+            intervalSec: { type: 'integer', minimum: 1, default: 30, 'x-unit': 's', description: 'Seconds between ping rounds (natping_interval); keep it under the shortest NAT UDP timeout on the way' },
+            maxFailures: { type: 'integer', minimum: 0, default: 3, description: 'Rounds in a row without any answer that remove the binding (announced as removed); 0: never remove' },
+            timeoutMs: { type: 'integer', minimum: 100, maximum: 60000, default: 5000, 'x-unit': 'ms', description: 'How long a ping waits for an answer' },
+            from: { type: 'string', default: '', description: 'From URI of the pings (sipping_from); empty: sip:sipmesh@<edge address>' },
+            concurrency: { type: 'integer', minimum: 1, default: 100, description: 'Pings in flight at once' },
+          },
+        },
+      },
+    },
     database: {
       type: 'object',
       additionalProperties: false,
@@ -115,6 +135,7 @@ export interface RegistrarConfig extends ServiceConfig {
     credentials: { source: 'file' | 'database'; file: string };
     ban: { maxFailures: number; windowSec: number; banSec: number };
   };
+  nat: { keepalive: { enabled: boolean; intervalSec: number; maxFailures: number; timeoutMs: number; from: string; concurrency: number } };
   database: { url: string; migrate: boolean };
 }
 

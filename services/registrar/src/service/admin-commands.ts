@@ -101,6 +101,11 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
     },
   },
   {
+    name: 'nat.ping',
+    help: 'One NAT keep-alive round now: OPTIONS to every binding behind NAT from its edge (the timer runs one every nat.keepalive.intervalSec)',
+    run: (_p, r) => r.natPing(),
+  },
+  {
     name: 'subscriber.add',
     help: 'Adds a subscriber (kamctl add); params: username (user or user@domain), domain, password; database source only',
     run: async (p, r) => {
