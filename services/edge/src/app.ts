@@ -82,6 +82,9 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     listenerFor(protocol: TransportProtocol): Listener | undefined {
       return listeners.find((l) => l.transport === protocol);
     },
+    keepOpen(connectionId: number, forMs: number): boolean {
+      return tcp?.keepOpen(connectionId, forMs) ?? false;
+    },
   };
 
   const validators = createValidators();

@@ -35,6 +35,26 @@ describe('REGISTER received', () => {
     expect(sent[0]?.text).toContain('\r\nContact: <sip:alice@10.0.0.5:5062>;expires=600\r\n');
   });
 
+  it('keeps the TCP connection a phone registered over open while its longest binding lives', () => {
+    const h = new ProxyHarness();
+    h.receive(register(), { transport: 'tcp', ip: '10.0.0.5', port: 40123 }, 7);
+    h.router.answer({ reply: { code: 200, reason: 'OK', headers: ['Contact: <sip:alice@10.0.0.5:5062;transport=tcp>;expires=600, <sip:alice@10.0.0.5:5064;transport=tcp>;expires=3600'] } });
+    expect(h.take().map((d) => [startLine(d.text), d.connectionId])).toEqual([['SIP/2.0 200 OK', 7]]);
+    expect(h.transports.keptOpen).toEqual([{ connectionId: 7, forMs: 3630_000 }]);
+  });
+
+  it('does not hold a connection open for a refused or a UDP registration', () => {
+    const h = new ProxyHarness();
+    h.receive(register(), { transport: 'tcp', ip: '10.0.0.5', port: 40123 }, 8);
+    h.router.answer({ reply: { code: 401, reason: 'Unauthorized', headers: ['WWW-Authenticate: Digest realm="example.com", nonce="x"'] } });
+    expect(h.take().map((d) => startLine(d.text))).toEqual(['SIP/2.0 401 Unauthorized']);
+    const udp = new ProxyHarness();
+    udp.receive(register());
+    udp.router.answer({ reply: { code: 200, reason: 'OK', headers: ['Contact: <sip:alice@10.0.0.5:5062>;expires=600'] } });
+    expect(udp.take().map((d) => startLine(d.text))).toEqual(['SIP/2.0 200 OK']);
+    expect([...h.transports.keptOpen, ...udp.transports.keptOpen]).toEqual([]);
+  });
+
   it('sends a REGISTER for a foreign domain to the routing policy', () => {
     const h = new ProxyHarness();
     h.receive(register('other.example.net'));

@@ -69,6 +69,8 @@ export interface TransportSet {
   send(dest: TransportAddress, data: Buffer, connectionId?: number): SendResult;
   /** The listener requests to `protocol` leave from (its address goes into Via/Record-Route). */
   listenerFor(protocol: TransportProtocol): Listener | undefined;
+  /** Keeps a stream connection open through `forMs` of silence (a phone registered over it); false when it is gone. */
+  keepOpen?(connectionId: number, forMs: number): boolean;
 }
 
 export interface ProxyCounters {

@@ -130,6 +130,14 @@ export class RecordingTransports implements TransportSet {
   listenerFor(protocol: TransportProtocol): Listener | undefined {
     return this.listeners.find((l) => l.transport === protocol);
   }
+
+  /** Connections asked to stay open, and for how long. */
+  readonly keptOpen: { connectionId: number; forMs: number }[] = [];
+
+  keepOpen(connectionId: number, forMs: number): boolean {
+    this.keptOpen.push({ connectionId, forMs });
+    return true;
+  }
 }
 
 export interface HarnessOptions {

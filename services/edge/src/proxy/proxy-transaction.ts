@@ -56,6 +56,9 @@ export interface ProxyTransactionInit {
 
 const NO_HEADERS: readonly string[] = [];
 
+/** Seconds a registered phone's connection stays open past its binding's expiry (the refresh may come late). */
+const REGISTRATION_MARGIN_S = 30;
+
 export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'>, Suspended, BranchOwner {
   /** The transaction's id (events, logs): the id of its first route request. */
   readonly txId: string;
@@ -231,11 +234,28 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.answer = answer;
     if (answer.reply) {
       const r = answer.reply;
+      if (this.req.method === 'REGISTER' && r.code >= 200 && r.code < 300) this.keepRegisteredConnection(r.headers ?? NO_HEADERS);
       this.replyLocally(r.code, r.reason, r.headers ?? NO_HEADERS, 'replied', r.body === undefined ? undefined : { body: Buffer.from(r.body), contentType: r.content_type ?? 'text/plain' });
       return;
     }
     this.state = 'relaying';
     this.applyRoutes(answer);
+  }
+
+  /**
+   * A phone that registered over a stream connection is called over that connection (it may not
+   * accept connections at all, RFC 5626): keep it open while the longest binding the registrar's
+   * 200 lists lives, plus a margin for the refresh to arrive.
+   */
+  private keepRegisteredConnection(headers: readonly string[]): void {
+    const id = this.init.inbound.connectionId;
+    if (id === undefined || !this.ctx.transports.keepOpen) return;
+    let longest = 0;
+    for (const h of headers) {
+      if (!/^contact\s*:/i.test(h)) continue;
+      for (const m of h.matchAll(/;\s*expires\s*=\s*(\d+)/gi)) longest = Math.max(longest, Number(m[1]));
+    }
+    if (longest > 0) this.ctx.transports.keepOpen(id, (longest + REGISTRATION_MARGIN_S) * 1000);
   }
 
   // ---- relaying --------------------------------------------------------------------------

@@ -33,6 +33,8 @@ interface Connection {
   key: string;
   listener: Listener;
   connected: boolean;
+  /** Idle timeout of this connection: the transport's, or longer while a phone is registered over it. */
+  idleMs: number;
 }
 
 export class TcpTransport implements Transport {
@@ -93,11 +95,11 @@ export class TcpTransport implements Transport {
   }
 
   private adopt(socket: net.Socket, peer: TransportAddress, listener: Listener, connected: boolean): Connection {
-    const conn: Connection = { id: this.nextId++, socket, peer, key: peerKey(peer.ip, peer.port), listener, connected };
+    const conn: Connection = { id: this.nextId++, socket, peer, key: peerKey(peer.ip, peer.port), listener, connected, idleMs: this.options.idleTimeoutMs };
     this.byId.set(conn.id, conn);
     this.byPeer.set(conn.key, conn);
     socket.setNoDelay(true);
-    socket.setTimeout(connected ? this.options.idleTimeoutMs : this.options.connectTimeoutMs);
+    socket.setTimeout(connected ? conn.idleMs : this.options.connectTimeoutMs);
     const events = this.events;
     const framer = new StreamFramer({
       maxMessageBytes: this.options.maxMessageBytes,
@@ -115,7 +117,7 @@ export class TcpTransport implements Transport {
     });
     socket.on('connect', () => {
       conn.connected = true;
-      socket.setTimeout(this.options.idleTimeoutMs);
+      socket.setTimeout(conn.idleMs);
     });
     socket.on('data', (chunk: Buffer) => framer.push(chunk));
     socket.on('timeout', () => {
@@ -148,6 +150,19 @@ export class TcpTransport implements Transport {
     if (conn.socket.destroyed) return { ok: false, code: 'EDGE_ERR_NO_CONNECTION', detail: `connection ${conn.id} closed` };
     conn.socket.write(data);
     return { ok: true };
+  }
+
+  /**
+   * Keeps connection `connectionId` open through `forMs` of silence (Kamailio extends a TCP
+   * connection's lifetime to the registration's expiry): a phone registered over it must still be
+   * reachable over it when a call comes. Never shortens the transport's own idle timeout.
+   */
+  keepOpen(connectionId: number, forMs: number): boolean {
+    const conn = this.byId.get(connectionId);
+    if (!conn || conn.socket.destroyed) return false;
+    conn.idleMs = Math.max(this.options.idleTimeoutMs, forMs);
+    if (conn.connected) conn.socket.setTimeout(conn.idleMs);
+    return true;
   }
 
   async close(): Promise<void> {
