@@ -28,6 +28,7 @@ const roots = {
   'location-lookup.json': 'LocationLookupRequest',
   'auth-check.json': 'AuthCheckRequest',
   'registration.json': 'RegistrationEvent',
+  'edge-request.json': 'EdgeRequest',
 };
 const defNames = {
   'jsonrpc.json#error': 'JsonRpcError',
@@ -48,6 +49,9 @@ const defNames = {
   'auth-check.json#authParams': 'AuthCheckParams',
   'auth-check.json#authResult': 'AuthCheckResult',
   'auth-check.json#authResponse': 'AuthCheckResponse',
+  'edge-request.json#requestParams': 'EdgeRequestParams',
+  'edge-request.json#requestResult': 'EdgeRequestResult',
+  'edge-request.json#requestResponse': 'EdgeRequestResponse',
 };
 const pascal = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 const defName = (file, def) => defNames[`${file}#${def}`] ?? pascal(def);

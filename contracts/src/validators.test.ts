@@ -76,6 +76,19 @@ describe('registrar messages', () => {
     if (!r.ok) expect(r.errors).toContain("/result/groups/0/0: must have required property 'edge'");
   });
 
+  it('accepts the documented edge request and its response, and refuses INVITE through it', () => {
+    expect(v.edgeRequest(example('edge-request.json')).ok).toBe(true);
+    expect(v.edgeRequestResponse(example('edge-request-response.json')).ok).toBe(true);
+    const invite = { jsonrpc: '2.0', id: 'x', method: 'request', params: { method: 'INVITE', uri: 'sip:a@b', from: 'sip:c@d', to: 'sip:a@b', cseq: 1 } };
+    expect(v.edgeRequest(invite).ok).toBe(false);
+  });
+
+  it('accepts branch credentials with a password or an ha1, not with neither', () => {
+    expect(v.routeAnswer({ version: '1.0', routes: [{ uri: 'sip:1@gw', auth: { username: 'trunk', password: 's' } }] }).ok).toBe(true);
+    expect(v.routeAnswer({ version: '1.0', routes: [{ uri: 'sip:1@gw', auth: { username: 'trunk', ha1: '0123456789abcdef0123456789abcdef' } }] }).ok).toBe(true);
+    expect(v.routeAnswer({ version: '1.0', routes: [{ uri: 'sip:1@gw', auth: { username: 'trunk' } }] }).ok).toBe(false);
+  });
+
   it('rejects an auth result that is neither ok, challenge nor banned', () => {
     expect(v.authCheckResponse({ jsonrpc: '2.0', id: 'x', result: { version: '1.0', result: 'maybe' } }).ok).toBe(false);
   });

@@ -12,6 +12,8 @@ import type {
   DispatcherStateEvent,
   OptionsProbeRequest,
   OptionsProbeResponse,
+  EdgeRequest,
+  EdgeRequestResponse,
   JsonRpcErrorResponse,
   RouteAnswer,
   RouteRequest,
@@ -34,6 +36,8 @@ export interface ContractValidators {
   transactionCompleted: Validator<TransactionCompletedEvent>;
   optionsProbe: Validator<OptionsProbeRequest>;
   optionsProbeResponse: Validator<OptionsProbeResponse>;
+  edgeRequest: Validator<EdgeRequest>;
+  edgeRequestResponse: Validator<EdgeRequestResponse>;
   dispatcherState: Validator<DispatcherStateEvent>;
   locationLookup: Validator<LocationLookupRequest>;
   locationLookupResponse: Validator<LocationLookupResponse>;
@@ -42,7 +46,7 @@ export interface ContractValidators {
   registration: Validator<RegistrationEvent>;
 }
 
-const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json', 'location-lookup.json', 'auth-check.json', 'registration.json'] as const;
+const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json', 'location-lookup.json', 'auth-check.json', 'registration.json', 'edge-request.json'] as const;
 const ID_BASE = 'https://schemas.sipmesh.org/v1/';
 
 /** Directory of the v1 schemas, found relative to this module in both src/ and dist/. */
@@ -77,6 +81,8 @@ export function createValidators(): ContractValidators {
     transactionCompleted: make<TransactionCompletedEvent>('transaction-completed.json'),
     optionsProbe: make<OptionsProbeRequest>('options-probe.json'),
     optionsProbeResponse: make<OptionsProbeResponse>('options-probe.json#/$defs/probeResponse'),
+    edgeRequest: make<EdgeRequest>('edge-request.json'),
+    edgeRequestResponse: make<EdgeRequestResponse>('edge-request.json#/$defs/requestResponse'),
     dispatcherState: make<DispatcherStateEvent>('dispatcher-state.json'),
     locationLookup: make<LocationLookupRequest>('location-lookup.json'),
     locationLookupResponse: make<LocationLookupResponse>('location-lookup.json#/$defs/lookupResponse'),

@@ -126,6 +126,24 @@ export interface Route {
      */
     remove?: string[];
   };
+  /**
+   * Credentials for this branch (Kamailio uac_auth): when the next hop answers 401 or 407, the edge sends the request again once with an Authorization / Proxy-Authorization computed from them and the CSeq raised by one, and keeps the dialog's CSeq numbers consistent for both ends
+   */
+  auth?: {
+    username: string;
+    /**
+     * Plain password; or ha1
+     */
+    password?: string;
+    /**
+     * HA1 (MD5 or SHA-256 of username:realm:password) instead of the password
+     */
+    ha1?: string;
+    /**
+     * Answer only challenges of this realm; default any
+     */
+    realm?: string;
+  };
   branch_flags?: number;
   /**
    * ms to wait for a final response (non-INVITE) or any response (INVITE)
@@ -575,6 +593,73 @@ export interface RegistrationEvent {
   source?: Endpoint;
 }
 /**
+ * Asks an edge to send one out-of-dialog non-INVITE request (REGISTER, OPTIONS, MESSAGE, NOTIFY...) through a client transaction and report its final response with the response's headers: how the registrar registers sipmesh to upstream carriers (Kamailio uac_reg) without speaking SIP itself. The service keeps the state (Call-ID, CSeq, credentials); the edge adds Via, Max-Forwards, Content-Length and, when asked, a Contact naming its own address. A request the edge cannot send at all (bad URI, unsupported transport, INVITE/ACK/CANCEL) gets a JSON-RPC error.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "EdgeRequest".
+ */
+export interface EdgeRequest {
+  jsonrpc: '2.0';
+  id: string;
+  method: 'request';
+  params: EdgeRequestParams;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "EdgeRequestParams".
+ */
+export interface EdgeRequestParams {
+  /**
+   * SIP method (never INVITE, ACK or CANCEL)
+   */
+  method: string;
+  /**
+   * Request-URI
+   */
+  uri: string;
+  /**
+   * Next hop (outbound proxy), when it is not the Request-URI
+   */
+  dst_uri?: string;
+  /**
+   * From URI
+   */
+  from: string;
+  /**
+   * From tag; default a new one (the result says which)
+   */
+  from_tag?: string;
+  /**
+   * To URI (no tag: out of dialog)
+   */
+  to: string;
+  /**
+   * Call-ID; default a new one (the result says which). Refreshes of one registration repeat it.
+   */
+  call_id?: string;
+  cseq: number;
+  /**
+   * Adds `Contact: <sip:<contact_user>@<the edge's advertised address>;transport=<t>>` for the listener the request leaves from
+   */
+  contact_user?: string;
+  /**
+   * Header parameters after that Contact, e.g. ;expires=3600
+   */
+  contact_params?: string;
+  /**
+   * Further header lines (Expires, Authorization, User-Agent...)
+   *
+   * @maxItems 32
+   */
+  headers?: HeaderLine[];
+  body?: string;
+  content_type?: string;
+  /**
+   * Longest wait for a final response (Timer F); a local 408 after it. Default 5000
+   */
+  timeout_ms?: number;
+}
+/**
  * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
  * via the `definition` "OptionsProbeResult".
  */
@@ -713,5 +798,51 @@ export interface AuthCheckResponse {
   jsonrpc: '2.0';
   id: string;
   result?: AuthCheckResult;
+  error?: JsonRpcError;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "EdgeRequestResult".
+ */
+export interface EdgeRequestResult {
+  /**
+   * Final status: the peer's, or 408 (no answer) / 503 (could not send) made locally
+   */
+  status: number;
+  reason: string;
+  /**
+   * True when the status was made by the edge (timeout, transport error), not received
+   */
+  local: boolean;
+  /**
+   * Header lines of the final response as received, in order (none when local)
+   */
+  headers: HeaderLine[];
+  rtt_ms: number;
+  /**
+   * Id of the edge that sent the request
+   */
+  edge: string;
+  /**
+   * Call-ID the request carried
+   */
+  call_id: string;
+  /**
+   * From tag the request carried
+   */
+  from_tag: string;
+  /**
+   * The Contact URI the edge wrote (with contact_user)
+   */
+  contact?: string;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "EdgeRequestResponse".
+ */
+export interface EdgeRequestResponse {
+  jsonrpc: '2.0';
+  id: string;
+  result?: EdgeRequestResult;
   error?: JsonRpcError;
 }
