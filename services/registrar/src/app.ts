@@ -30,6 +30,9 @@ import { ADMIN_COMMANDS } from './service/admin-commands.js';
 import { locationContact } from './service/location-view.js';
 import { handleRegister } from './service/register-handler.js';
 import { NatKeepalive, type KeepaliveRound } from './service/nat-keepalive.js';
+import { Lease } from './service/lease.js';
+import { OutboundRegistrations } from './uac/outbound-registrations.js';
+import { loadUacEntriesFile, loadUacEntriesTable } from './uac/uac-entry.js';
 import { serveRpc } from './service/rpc-endpoint.js';
 
 export interface RegistrarAppOptions {
@@ -56,6 +59,8 @@ export interface RegistrarApp {
   setPassword(username: string, domain: string, password: string): Promise<SubscriberChange>;
   /** ul.rm / ul.rm_contact: removes bindings and announces them; resolves to what was removed. */
   removeBindings(aor: string, contact?: string): Promise<Binding[]>;
+  /** Outbound registrations to carriers (uacreg); empty when uac.source is none. */
+  readonly uac: OutboundRegistrations;
   /** One NAT keep-alive round now (the timer runs one every nat.keepalive.intervalSec). */
   natPing(): Promise<KeepaliveRound>;
   /** One sweep of expired bindings now (the timer runs it every location.sweepIntervalMs). */
@@ -73,6 +78,7 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
     sipmesh_registrar_lookups_total: { type: 'counter', help: 'Location lookups, by result (found, none)', labelNames: ['result'] },
     sipmesh_registrar_binding_changes_total: { type: 'counter', help: 'Bindings added, refreshed, removed and expired', labelNames: ['action'] },
     sipmesh_registrar_nat_pings_total: { type: 'counter', help: 'NAT keep-alive pings, by outcome (ok, failed, skipped: owning edge not running, removed: binding dropped)', labelNames: ['outcome'] },
+    sipmesh_registrar_uac_registers_total: { type: 'counter', help: 'Outbound registrations to carriers, by outcome (registered, challenged, failed)', labelNames: ['outcome'] },
     sipmesh_registrar_requests_failed_total: { type: 'counter', help: 'Bus requests answered with a JSON-RPC error, by subject', labelNames: ['subject'] },
   });
   const useDomain = config.location.useDomain;
@@ -206,6 +212,28 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
     bans: redis ? new RedisBanTracker(redis, digest.ban, { keyPrefix: `${config.auth.redisKeyPrefix}authban:` }) : new MemoryBanTracker(digest.ban),
   });
 
+  const uacFile = resolve(config.uac.file);
+  const uac = new OutboundRegistrations(
+    { contactAddr: config.uac.contactAddr, timerIntervalSec: config.uac.timerIntervalSec, retryIntervalSec: config.uac.retryIntervalSec, maxRetryIntervalSec: config.uac.maxRetryIntervalSec, timeoutMs: config.uac.timeoutMs, userAgent: config.uac.userAgent },
+    {
+      bus,
+      validators,
+      logger,
+      lease: new Lease(redis, `${config.location.keyPrefix}uacreg-lease`),
+      load: () => (config.uac.source === 'file' ? loadUacEntriesFile(uacFile) : config.uac.source === 'database' && pool ? loadUacEntriesTable(pool) : Promise.resolve({ ok: true, entries: [] })),
+      count: (outcome) => metrics.sipmesh_registrar_uac_registers_total.inc({ outcome }),
+    },
+  );
+  if (config.uac.source === 'database' && !pool) {
+    await closeAll();
+    throw new Error('uac.source is database but database.url is empty');
+  }
+  const uacStarted = await uac.start();
+  if (!uacStarted.ok) {
+    await closeAll();
+    throw new Error(`outbound registrations: ${uacStarted.reason}`);
+  }
+
   if (bus.kind === 'nats') {
     // Registration events go to the same stream as the edge's transaction events; whichever starts first creates it.
     await bus.ensureStream(EVENTS_STREAM, [subjects.events.all], { maxAgeMs: 24 * 3600_000, duplicateWindowMs: 120_000 }).catch((e: unknown) => {
@@ -262,7 +290,13 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
       done: failed('lookup'),
       handle: async ({ params }) => {
         const now = Date.now();
-        const groups = (await lookupTargets(store, params.aor, useDomain)).map((g) => g.map((t) => locationContact(t.binding, now)));
+        let targets = await lookupTargets(store, params.aor, useDomain);
+        if (targets.length === 0) {
+          // uac_reg_lookup: a call from a carrier to the Contact we registered there is for its local user.
+          const local = uac.localUserOf(params.aor.replace(/^sips?:/i, '').split('@')[0] ?? '');
+          if (local) targets = await lookupTargets(store, local.domain ? `${local.user}@${local.domain}` : local.user, useDomain);
+        }
+        const groups = targets.map((g) => g.map((t) => locationContact(t.binding, now)));
         metrics.sipmesh_registrar_lookups_total.inc({ result: groups.length > 0 ? 'found' : 'none' });
         return { version: CONTRACT_VERSION, aor: params.aor, groups };
       },
@@ -386,6 +420,7 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
       for (const b of removed) announce('removed', b, now);
       return removed;
     },
+    uac,
     natPing: () => keepalive.round(),
     sweep,
     ready: () => !stopped && (redis === undefined || redis.status === 'ready'),
@@ -394,6 +429,7 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
       stopped = true;
       clearInterval(timer);
       await keepalive.stop();
+      await uac.stop();
       stopAdminBus();
       for (const s of subs) s.unsubscribe();
       await closeAll();

@@ -118,6 +118,15 @@ export function parseDigestCredentials(value: string): ParseCredentialsResult {
 type ScanResult = { readonly ok: true; readonly params: Map<string, string> } | { readonly ok: false; readonly error: CredentialsError };
 
 /** `Digest` SP auth-param *( "," auth-param ), names lowercased (RFC 7235 §2.1). */
+/**
+ * The auth-params of a `Digest` challenge or credentials value (RFC 7235 §2.1), names lower-cased,
+ * quoted values unescaped: what a client reads out of WWW-Authenticate / Proxy-Authenticate.
+ */
+export function parseDigestParams(value: string): { ok: true; params: ReadonlyMap<string, string> } | { ok: false; error: CredentialsError } {
+  if (value.length > MAX_CREDENTIALS_LENGTH) return fail(CredentialsErrorCode.tooLong, `${value.length} characters`);
+  return scanParams(value);
+}
+
 function scanParams(value: string): ScanResult {
   const params = new Map<string, string>();
   let i = skipSpace(value, 0);

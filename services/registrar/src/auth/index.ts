@@ -7,7 +7,7 @@ export { computeHa1, computeHa2, computeResponse, digestsEqual, DigestErrorCode,
 export type { DigestError, DigestResponseInput, DigestResponseResult } from './digest.js';
 
 // Credentials header parsing
-export { CredentialsErrorCode, MAX_CREDENTIALS_LENGTH, parseDigestCredentials } from './digest-credentials.js';
+export { CredentialsErrorCode, MAX_CREDENTIALS_LENGTH, parseDigestCredentials, parseDigestParams } from './digest-credentials.js';
 export type { CredentialsError, DigestCredentials, ParseCredentialsResult } from './digest-credentials.js';
 export { digestUriMatches } from './digest-uri-match.js';
 

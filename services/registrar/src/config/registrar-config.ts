@@ -107,6 +107,21 @@ export const registrarConfigSchema = {
         },
       },
     },
+    uac: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        source: { enum: ['none', 'file', 'database'], default: 'none', description: 'Outbound registrations to carriers (Kamailio uacreg): none, a file of uacreg rows, or the uacreg table of database.url' },
+        file: { type: 'string', default: 'config/uacreg.yaml', description: 'uacreg rows (YAML/JSON list or CSV with the table\'s column names) when source is file' },
+        contactAddr: { type: 'string', default: '', description: 'host[:port] of the Contact of every registration (Kamailio reg_contact_addr); empty: the address of the edge that sends it' },
+        timerIntervalSec: { type: 'integer', minimum: 1, default: 10, 'x-unit': 's', description: 'A registration is refreshed when at most this + 3 s of it remain (reg_timer_interval; the book uses 10)' },
+        retryIntervalSec: { type: 'integer', minimum: 0, default: 30, 'x-unit': 's', description: 'First retry after a failed registration, doubling on each further failure (reg_retry_interval); 0: never retry' },
+        maxRetryIntervalSec: { type: 'integer', minimum: 1, default: 300, 'x-unit': 's', description: 'Longest wait between retries' },
+        timeoutMs: { type: 'integer', minimum: 100, maximum: 60000, default: 5000, 'x-unit': 'ms', description: 'How long a REGISTER waits for the carrier' },
+        userAgent: { type: 'string', default: 'sipmesh', description: 'User-Agent of the REGISTERs; empty: none' },
+      },
+    },
     database: {
       type: 'object',
       additionalProperties: false,
@@ -136,6 +151,7 @@ export interface RegistrarConfig extends ServiceConfig {
     ban: { maxFailures: number; windowSec: number; banSec: number };
   };
   nat: { keepalive: { enabled: boolean; intervalSec: number; maxFailures: number; timeoutMs: number; from: string; concurrency: number } };
+  uac: { source: 'none' | 'file' | 'database'; file: string; contactAddr: string; timerIntervalSec: number; retryIntervalSec: number; maxRetryIntervalSec: number; timeoutMs: number; userAgent: string };
   database: { url: string; migrate: boolean };
 }
 

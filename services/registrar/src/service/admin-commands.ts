@@ -106,6 +106,57 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
     run: (_p, r) => r.natPing(),
   },
   {
+    name: 'uac.reg_dump',
+    help: 'Every outbound registration with its state (Kamailio uac.reg_dump; secrets shown as "(set)")',
+    run: async (_p, r) => {
+      await r.uac.settle();
+      return r.uac.dump();
+    },
+  },
+  {
+    name: 'uac.reg_info',
+    help: 'One outbound registration (Kamailio uac.reg_info); params: attr (l_uuid, l_username, r_username, auth_username), val',
+    run: (p, r) => {
+      const attr = str(p, 'attr');
+      const found = r.uac.find(attr, str(p, 'val'));
+      if (!found) throw new CommandError(404, `no registration with ${attr} = ${str(p, 'val')}`);
+      return found;
+    },
+  },
+  {
+    name: 'uac.reg_reload',
+    help: 'Reads the uacreg table or file again; unchanged registrations keep their state (Kamailio uac.reg_reload)',
+    run: async (_p, r) => {
+      const res = await r.uac.reload();
+      if (!res.ok) throw new CommandError(422, `uacreg not reloaded, the loaded registrations stay: ${res.reason}`);
+      return { status: 'reloaded', registrations: r.uac.size };
+    },
+  },
+  {
+    name: 'uac.reg_refresh',
+    help: 'Registers one registration again now (Kamailio uac.reg_refresh); params: l_uuid',
+    run: (p, r) => {
+      if (!r.uac.refresh(str(p, 'l_uuid'))) throw new CommandError(404, `no enabled registration ${str(p, 'l_uuid')}`);
+      return { status: 'refreshing' };
+    },
+  },
+  {
+    name: 'uac.reg_enable',
+    help: 'Enables a registration and registers it (Kamailio uac.reg_enable); params: l_uuid',
+    run: (p, r) => {
+      if (!r.uac.setEnabled(str(p, 'l_uuid'), true)) throw new CommandError(404, `no registration ${str(p, 'l_uuid')}`);
+      return { status: 'enabled' };
+    },
+  },
+  {
+    name: 'uac.reg_disable',
+    help: 'Stops refreshing a registration (Kamailio uac.reg_disable); params: l_uuid',
+    run: (p, r) => {
+      if (!r.uac.setEnabled(str(p, 'l_uuid'), false)) throw new CommandError(404, `no registration ${str(p, 'l_uuid')}`);
+      return { status: 'disabled' };
+    },
+  },
+  {
     name: 'subscriber.add',
     help: 'Adds a subscriber (kamctl add); params: username (user or user@domain), domain, password; database source only',
     run: async (p, r) => {

@@ -11,11 +11,11 @@
  * With several registrars only the holder of a lease in Redis pings (the others would double
  * every ping); the lease moves to another registrar within one lease time when its holder dies.
  */
-import { randomUUID } from 'node:crypto';
 import { subjects, type ContractValidators, type OptionsProbeParams } from '@sipmesh/contracts';
 import type { Bus, Logger } from '@sipmesh/runtime';
 import type { Redis } from 'ioredis';
 import type { Binding, LocationStore } from '../location/index.js';
+import { Lease } from './lease.js';
 
 export interface NatKeepaliveConfig {
   readonly enabled: boolean;
@@ -57,7 +57,7 @@ type PingOutcome = 'ok' | 'failed' | 'skipped';
 
 export class NatKeepalive {
   private readonly failures = new Map<string, number>();
-  private readonly owner = randomUUID();
+  private readonly lease: Lease;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<KeepaliveRound> | undefined;
   private serial = 0;
@@ -65,7 +65,9 @@ export class NatKeepalive {
   constructor(
     private readonly config: NatKeepaliveConfig,
     private readonly deps: NatKeepaliveDeps,
-  ) {}
+  ) {
+    this.lease = new Lease(deps.redis, deps.leaseKey ?? 'sipmesh:natping-lease');
+  }
 
   start(): void {
     if (!this.config.enabled || this.timer) return;
@@ -80,10 +82,7 @@ export class NatKeepalive {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
-    if (this.deps.redis && this.deps.leaseKey) {
-      // Hand the lease over at once instead of letting it time out.
-      await this.deps.redis.eval(RELEASE, 1, this.deps.leaseKey, this.owner).catch(() => undefined);
-    }
+    await this.lease.release();
   }
 
   /** One round now (the timer runs one every intervalSec). */
@@ -162,24 +161,7 @@ export class NatKeepalive {
   }
 
   /** True while this registrar holds the ping lease (always without Redis). */
-  private async holdLease(): Promise<boolean> {
-    const { redis, leaseKey } = this.deps;
-    if (!redis || !leaseKey) return true;
-    const ttlMs = this.config.intervalSec * 3000;
-    const r = await redis.eval(ACQUIRE, 1, leaseKey, this.owner, String(ttlMs));
-    return r === 1;
+  private holdLease(): Promise<boolean> {
+    return this.lease.hold(this.config.intervalSec * 3000);
   }
 }
-
-/** Takes the lease when free, or renews it when this owner holds it. */
-const ACQUIRE = `
-local cur = redis.call('GET', KEYS[1])
-if cur == false or cur == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
-  return 1
-end
-return 0`;
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
