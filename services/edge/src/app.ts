@@ -13,6 +13,8 @@ import { EdgeRpc } from './bus/edge-rpc.js';
 import { PolicySelector } from './bus/policy-selector.js';
 import { OptionsProber } from './probe/options-probe.js';
 import { TransactionEvents } from './bus/transaction-events.js';
+import { EdgeRequester } from './uac/edge-request.js';
+import { RequestSender } from './uac/request-sender.js';
 import type { EdgeConfig } from './config/edge-config.js';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
 import { EdgeCore } from './proxy/edge-core.js';
@@ -53,13 +55,14 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   const table = new TransactionTable({ maxTransactions: config.transactions.maxActive });
 
   // Transports deliver into the core, which needs the transports: bound once the core exists.
-  const bound: { core: EdgeCore | undefined } = { core: undefined };
+  const bound: { core: EdgeCore | undefined; uac: RequestSender | undefined } = { core: undefined, uac: undefined };
   const events = {
     message: (m: InboundMessage) => bound.core?.onInbound(m),
     framingError: (source: TransportAddress, code: string, detail: string) => log('stream_framing_error', { source, code, detail }),
     sendError: (dest: TransportAddress, detail: string) => {
       log('stream_send_failed', { dest, detail });
       bound.core?.transportFailed(dest);
+      bound.uac?.transportFailed(dest);
     },
   };
   const udpListen = config.listen.filter((l) => l.transport === 'udp');
@@ -131,7 +134,9 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     log,
   });
   bound.core = core;
-  const rpc = new EdgeRpc(bus, config.id, validators, new OptionsProber({ edgeId: config.id, wheel, timers: profiles.value, table, resolver, transports, now: Date.now }));
+  const uac = new RequestSender({ wheel, timers: profiles.value, table, resolver, transports, now: Date.now });
+  bound.uac = uac;
+  const rpc = new EdgeRpc(bus, config.id, validators, new OptionsProber(config.id, uac), new EdgeRequester(config.id, uac));
   rpc.start();
 
   metrics.readGaugesFrom({
