@@ -2,7 +2,8 @@
  * The request of one branch, built from the received request with recorded edits applied once
  * (RFC 3261 §16.6 steps 1-8): Request-URI, Max-Forwards, Record-Route, Route (our entries removed,
  * Path, strict-router handling), our Via on top, the previous hop's Via with received/rport, and
- * the per-route header changes of the route answer.
+ * the per-route header changes of the route answer; for a uac_auth re-send or a dialog with a CSeq
+ * offset (dialog-cseq.ts) also the CSeq number, Record-Route parameters and the digest credentials.
  */
 import type { Route } from '@sipmesh/contracts';
 import { MessageEdits } from '../parser/message-edits.js';
@@ -12,6 +13,7 @@ import { serializeRequest } from '../parser/serialize.js';
 import type { SipRequest } from '../parser/sip-message.js';
 import { decodeHeaderValue, splitListRanges } from '../parser/header-value.js';
 import type { Listener } from '../transport/transport.js';
+import { replaceCseq, shiftRack } from './dialog-cseq.js';
 import { recordRouteLines } from './record-route.js';
 import { applyRouteEdits, type RouteSet } from './route-set.js';
 import { ourVia } from './via-handling.js';
@@ -31,12 +33,18 @@ export interface BranchRequestInput {
   recordRoute: boolean;
   maxForwardsDefault: number;
   reliable: boolean;
+  /** The CSeq number to send instead of the received one (uac_auth re-send, dialog CSeq offset). */
+  cseq?: number;
+  /** Appended to our Record-Route URI(s): `;cs=1;ftag=…` (dialog-cseq.ts). */
+  recordRouteParams?: string;
+  /** A header line added at the end: the Authorization / Proxy-Authorization of a uac_auth re-send. */
+  credentials?: string;
 }
 
 export interface BranchRequest {
   bytes: Buffer;
-  /** Original From/To values to put back into responses when the route changed them. */
-  restore: { from: string | undefined; to: string | undefined };
+  /** What to put back into responses: From/To when the route changed them, the received CSeq number when it was changed. */
+  restore: { from: string | undefined; to: string | undefined; cseq: number | undefined };
 }
 
 export function buildBranchRequest(input: BranchRequestInput): BranchRequest {
@@ -53,7 +61,7 @@ export function buildBranchRequest(input: BranchRequestInput): BranchRequest {
   if (mf && req.maxForwards !== undefined) edits.replaceHeaderValue(mf, String(req.maxForwards - 1));
   else edits.prependHeader(`Max-Forwards: ${String(input.maxForwardsDefault)}`);
 
-  if (input.recordRoute) for (const line of recordRouteLines(input.inbound, input.listener)) edits.prependHeader(line);
+  if (input.recordRoute) for (const line of recordRouteLines(input.inbound, input.listener, input.recordRouteParams)) edits.prependHeader(line);
   // §16.6 step 7: a strict next hop leaves the Route set and becomes the Request-URI.
   const strictFromPath = input.strict !== undefined && input.path.length > 0;
   for (const uri of strictFromPath ? input.path.slice(1) : input.path) edits.prependHeader(`Route: <${uri}>`);
@@ -68,7 +76,12 @@ export function buildBranchRequest(input: BranchRequestInput): BranchRequest {
     edits.setRequestUri(input.requestUri);
   }
 
-  const restore: BranchRequest['restore'] = { from: undefined, to: undefined };
+  const restore: BranchRequest['restore'] = { from: undefined, to: undefined, cseq: undefined };
+  if (input.cseq !== undefined && input.cseq !== req.cseq.seq) {
+    replaceCseq(req, edits, input.cseq);
+    shiftRack(req, edits, input.cseq - req.cseq.seq);
+    restore.cseq = req.cseq.seq;
+  }
   const h = route.headers;
   if (h) {
     for (const name of h.remove ?? []) edits.removeHeaders(name);
@@ -88,6 +101,7 @@ export function buildBranchRequest(input: BranchRequestInput): BranchRequest {
     }
     for (const line of extraLines(h.extra)) edits.appendHeader(line);
   }
+  if (input.credentials !== undefined) edits.appendHeader(input.credentials);
   return { bytes: serializeRequest(req, edits, { withContentLength: input.reliable }), restore };
 }
 

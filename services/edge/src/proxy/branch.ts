@@ -2,6 +2,12 @@
  * One branch of a proxied request (RFC 3261 §16.6): the request as it left for one target, its
  * client transaction, the Kamailio-style branch timers (fr_timer before the first response,
  * fr_inv_timer/Timer C after a provisional) and its CANCEL (§16.10, §9.1).
+ *
+ * A route with credentials (rtjson `auth`, Kamailio uac_auth()) answers one 401/407 itself: the
+ * branch sends its request again, once, as a new client transaction (new Via branch, CSeq + 1,
+ * Authorization / Proxy-Authorization, §22.2, §8.1.3.5) to the same next hop, and that attempt's
+ * outcome is the branch's. The challenge never goes upstream unless the second attempt is
+ * challenged too. See dialog-cseq.ts for how the changed CSeq stays consistent for both ends.
  */
 import type { Span } from '@opentelemetry/api';
 import type { Route } from '@sipmesh/contracts';
@@ -20,7 +26,9 @@ import {
   type TransactionSender,
 } from '../transaction/index.js';
 import { isReliable, type TransportAddress } from '../transport/transport.js';
+import type { BranchRequest } from './branch-request.js';
 import type { ProxyContext } from './proxy-context.js';
+import { answerChallenge } from './uac-auth.js';
 
 /** What the branch reports to its proxy transaction (the response context, §16.7). */
 export interface BranchOwner {
@@ -29,6 +37,8 @@ export interface BranchOwner {
   /** A final non-2xx response, received (`res`) or made locally (`res` undefined: timeout, transport error). */
   onBranchFailed(branch: Branch, status: number, reason: string, res: SipResponse | undefined): void;
   onBranchReleased(branch: Branch): void;
+  /** Whether a challenged branch may still send its request again (no final response sent upstream, no CANCEL). */
+  mayResend(branch: Branch): boolean;
 }
 
 export type BranchState = 'trying' | 'proceeding' | 'completed';
@@ -43,17 +53,27 @@ export interface BranchInit {
   method: string;
   dest: TransportAddress;
   request: Buffer;
-  /** Restores From/To changed for this branch in the responses it gets (rtjson headers.from/to). */
-  restore: { from: string | undefined; to: string | undefined };
+  /** Restores From/To changed for this branch in the responses it gets (rtjson headers.from/to), and the CSeq number. */
+  restore: BranchRequest['restore'];
+  /**
+   * Builds the request again for a uac_auth re-send (the route has `auth`): new Via branch, the
+   * given credentials header line, CSeq + 1; undefined when the request cannot be re-sent.
+   */
+  resend?: (branchId: string, credentials: string) => BranchRequest | undefined;
 }
+
+/** Appended to the branch id of a re-sent request: a new transaction (§17.1.3), same loop-detection prefix (§16.6 step 8). */
+const RESENT_BRANCH_SUFFIX = '.a';
 
 export class Branch implements ClientTransactionUser, TransactionSender, TimerTarget<'fr'> {
   readonly index: number;
   readonly route: Route;
   readonly requestUri: string;
-  readonly branchId: string;
+  /** The Via branch of the current attempt (a uac_auth re-send has its own). */
+  branchId: string;
   readonly dest: TransportAddress;
-  readonly restore: BranchInit['restore'];
+  /** What responses going upstream get back; replaced by a re-send (its CSeq differs). */
+  restore: BranchInit['restore'];
   state: BranchState = 'trying';
   status = 0;
   reason = '';
@@ -70,6 +90,9 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
   private frHandle: TimerHandle | undefined;
   private cancelState: 'none' | 'pending' | 'sent' = 'none';
   private live = 0;
+  private resend: BranchInit['resend'];
+  /** The request was sent again with credentials (at most once, Kamailio uac_auth). */
+  private resent = false;
 
   private owner: BranchOwner;
 
@@ -87,6 +110,7 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
     this.dest = init.dest;
     this.request = init.request;
     this.restore = init.restore;
+    this.resend = init.resend;
   }
 
   get done(): boolean {
@@ -95,6 +119,11 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
 
   /** Creates the client transaction and sends the request; false when the transaction table is full. */
   start(): boolean {
+    return this.startTransaction();
+  }
+
+  /** A client transaction for the current request (the first attempt or a re-send), with its fr_timer. */
+  private startTransaction(): boolean {
     const ctx = this.ctx;
     const timers = isReliable(this.dest.transport) ? ctx.timers.reliable : ctx.timers.unreliable;
     const key = clientTransactionKey({ branch: this.branchId, cseqMethod: this.method });
@@ -161,8 +190,52 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
     // The transaction ACKs a non-2xx after telling us (§17.1.1.3); build that ACK now, while the
     // forwarded request is still held (telling the owner may settle the transaction).
     if (this.method === 'INVITE') this.ack = this.buildAck(payload);
+    if (this.answerChallenge(status, res)) return;
     this.complete(status, res.reason, res);
     this.owner.onBranchFailed(this, status, res.reason, res);
+  }
+
+  /**
+   * Kamailio uac_auth(): a 401 (WWW-Authenticate → Authorization) or 407 (Proxy-Authenticate →
+   * Proxy-Authorization, RFC 3261 §22.2, §22.3) to a branch whose route has credentials, of the
+   * credentials' realm, is answered by sending the request again once. Not after a CANCEL (Kamailio
+   * t_is_canceled()) or once a final response went upstream. True when the re-send is under way.
+   */
+  private answerChallenge(status: number, res: SipResponse): boolean {
+    const credentials = this.route.auth;
+    if ((status !== 401 && status !== 407) || credentials === undefined || !this.resend || this.resent) return false;
+    if (this.cancelState !== 'none' || !this.owner.mayResend(this)) return false;
+    const sent = this.forwardedRequest();
+    if (!sent) return false;
+    const proxy = status === 407;
+    // §22.4: the digest `uri` is the Request-URI of the request, as sent to the challenger.
+    const answer = answerChallenge(res.headerValues(proxy ? 'proxy-authenticate' : 'www-authenticate'), credentials, { method: sent.method, uri: sent.requestUri });
+    if (!answer.ok) return false;
+    const branchId = `${this.branchId}${RESENT_BRANCH_SUFFIX}`;
+    const built = this.resend(branchId, `${proxy ? 'Proxy-Authorization' : 'Authorization'}: ${answer.value}`);
+    if (!built) return false;
+    this.resent = true;
+    this.resend = undefined;
+    this.stopFr();
+    // After the challenged transaction has sent its ACK (it does so once this callback returns),
+    // as Kamailio does: the ACK, then the new request.
+    this.ctx.afterDispatch(() => this.sendAgain(branchId, built, status, res));
+    return true;
+  }
+
+  private sendAgain(branchId: string, built: BranchRequest, status: number, challenge: SipResponse): void {
+    if (this.state === 'completed') return;
+    this.branchId = branchId;
+    this.request = built.bytes;
+    this.restore = built.restore;
+    this.parsedRequest = undefined;
+    this.ack = undefined;
+    this.state = 'trying';
+    if (this.startTransaction()) return;
+    // The transaction table is full: the challenge is the branch's answer after all.
+    this.complete(status, challenge.reason, challenge);
+    this.owner.onBranchFailed(this, status, challenge.reason, challenge);
+    if (this.live === 0) this.owner.onBranchReleased(this);
   }
 
   onTimeout(tx: ClientTransaction, timer: ClientTimeout): void {
@@ -220,7 +293,9 @@ export class Branch implements ClientTransactionUser, TransactionSender, TimerTa
       onBranch2xx: (_b, status, res) => forward2xx(status, res),
       onBranchFailed: () => undefined,
       onBranchReleased: () => undefined,
+      mayResend: () => false,
     };
+    this.resend = undefined;
     const finalReceived = this.response !== undefined;
     this.response = undefined;
     this.span = undefined;

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import type { Tracer } from '@opentelemetry/api';
 import { parseMessage } from '../parser/parse-message.js';
+import { parseUri } from '../parser/sip-uri.js';
 import { checkSanity } from '../parser/sanity.js';
 import { buildResponse } from '../parser/message-builder.js';
 import { MessageEdits } from '../parser/message-edits.js';
@@ -26,12 +27,13 @@ import {
 import { isReliable, type InboundMessage, type TransportAddress } from '../transport/transport.js';
 import type { EdgeConfig } from '../config/edge-config.js';
 import { buildBranchRequest } from './branch-request.js';
+import { offsetCseq, readCseqOffset, replaceCseq } from './dialog-cseq.js';
 import { CodeSet } from './failover-codes.js';
 import type { Resolver, ResolveResult } from './next-hop.js';
 import type { OurAddresses } from './our-addresses.js';
 import type { CompletedTransaction, ProxyContext, ProxyCounter, RouteAsker, TransportSet } from './proxy-context.js';
 import { ProxyTransaction } from './proxy-transaction.js';
-import { chooseNextHop, processRoutes, type RouteSet } from './route-set.js';
+import { chooseNextHop, isOurUri, processRoutes, type RouteSet } from './route-set.js';
 import { requestServerKey } from './server-key.js';
 import { TransactionTrace } from './transaction-trace.js';
 import type { EdgeLogEventName } from '../log-events.js';
@@ -136,6 +138,13 @@ export class EdgeCore implements ProxyContext {
 
   log(event: EdgeLogEventName, fields: Record<string, unknown>): void {
     this.options.log(event, fields);
+  }
+
+  private readonly afterResponse: (() => void)[] = [];
+
+  afterDispatch(task: () => void): void {
+    if (this.currentResponse === undefined) task();
+    else this.afterResponse.push(task);
   }
 
   onCompleted(tx: CompletedTransaction): void {
@@ -281,6 +290,8 @@ export class EdgeCore implements ProxyContext {
       const via = req.topVia;
       // §16.11: a stateless branch must be the same for retransmissions of the request.
       const branchId = `z9hG4bK${loopHash(req)}.sl${fnv1aHex(via.branch ?? via.raw)}`;
+      // The ACK for a 2xx carries the INVITE's CSeq number: raised too in a dialog with an offset.
+      const cseq = offsetCseq(set.cseqOffset, req);
       const built = buildBranchRequest({
         req,
         routeSet: set,
@@ -295,6 +306,7 @@ export class EdgeCore implements ProxyContext {
         recordRoute: false,
         maxForwardsDefault: this.config.sip.maxForwardsDefault,
         reliable: isReliable(r.address.transport),
+        ...(cseq !== undefined ? { cseq } : {}),
       });
       this.transports.send(r.address, built.bytes);
     };
@@ -439,6 +451,7 @@ export class EdgeCore implements ProxyContext {
         tx.receiveResponse(res.status, res.raw);
       } finally {
         this.currentResponse = undefined;
+        for (let task = this.afterResponse.shift(); task; task = this.afterResponse.shift()) task();
       }
       return;
     }
@@ -466,8 +479,23 @@ export class EdgeCore implements ProxyContext {
     const edits = new MessageEdits();
     const first = res.headerFields('via')[0];
     if (first) edits.removeFirstValue(first);
+    // A 2xx retransmitted after its client transaction ended (Timer M) to an INVITE of the caller in
+    // a dialog with a CSeq offset: the caller gets its own number back (dialog-cseq.ts).
+    const offset = this.cseqOffsetOf(res);
+    if (offset !== undefined && res.from.tag === offset.ftag) replaceCseq(res, edits, res.cseq.seq - offset.by);
     this.counters.inc('stray_responses_forwarded');
     this.transports.send({ transport, ip: host, port }, serializeResponse(res, edits, { withContentLength: transport !== 'udp' }));
+  }
+
+  /** The CSeq offset on our entry of a response's Record-Route (the UAS copied it, §12.1.1). */
+  private cseqOffsetOf(res: SipResponse): ReturnType<typeof readCseqOffset> {
+    for (const rr of res.recordRoutes) {
+      const uri = parseUri(rr.uri);
+      if (!uri || !isOurUri(uri, this.ours)) continue;
+      const offset = readCseqOffset(uri.params);
+      if (offset) return offset;
+    }
+    return undefined;
   }
 
   // ---- stateless replies ---------------------------------------------------------------

@@ -107,6 +107,11 @@ export interface ProxyContext {
   readonly counters: ProxyCounters;
   /** The response being dispatched right now, so a client transaction's callback can use the parsed form. */
   readonly currentResponse: SipResponse | undefined;
+  /**
+   * Runs `task` once the response being dispatched now has been through its client transaction
+   * (after the transaction's own sends, such as the ACK of a non-2xx); at once when none is.
+   */
+  afterDispatch(task: () => void): void;
   now(): number;
   /** A fresh To tag for responses this edge makes itself (RFC 3261 §8.2.6.2). */
   newTag(): string;

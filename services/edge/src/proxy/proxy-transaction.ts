@@ -26,7 +26,8 @@ import {
 import { isReliable, type InboundMessage, type TransportAddress } from '../transport/transport.js';
 import { buildRouteParams } from '../bus/route-params.js';
 import { Branch, type BranchOwner } from './branch.js';
-import { buildBranchRequest } from './branch-request.js';
+import { buildBranchRequest, type BranchRequest, type BranchRequestInput } from './branch-request.js';
+import { createsDialog, offsetCseq, offsetRecordRouteParams, replaceCseq } from './dialog-cseq.js';
 import { CodeSet } from './failover-codes.js';
 import { chooseNextHop, type RouteSet } from './route-set.js';
 import { bestResponseIndex } from './response-selection.js';
@@ -34,6 +35,7 @@ import { REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOu
 import type { ResolveResult } from './next-hop.js';
 import { endRelaySpan, type TransactionTrace } from './transaction-trace.js';
 import { ServerSide, type ServerSideOwner } from './server-side.js';
+import { withoutCredentials } from './uac-auth.js';
 
 export type ProxyState = 'suspended' | 'relaying' | 'completed';
 
@@ -290,7 +292,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     const routeUris = [...path, ...this.init.routeSet.remaining.map((r) => r.uri)];
     const choice = chooseNextHop(requestUri, routeUris, route.dst_uri);
     if (!choice) {
-      this.ctx.log('route_unusable', { txId: this.txId, route });
+      this.ctx.log('route_unusable', { txId: this.txId, route: withoutCredentials(route) });
       this.recordLocalFailure(route, requestUri, 500, 'Invalid Route');
       return true;
     }
@@ -321,7 +323,10 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       this.recordLocalFailure(route, requestUri, 503, 'Service Unavailable');
       return;
     }
-    const built = buildBranchRequest({
+    // An in-dialog request of the caller in a dialog whose CSeq was raised by a uac_auth re-send.
+    const cseq = offsetCseq(this.init.routeSet.cseqOffset, this.req);
+    const branchId = `${this.branchPrefix()}.${String(index)}`;
+    const input: BranchRequestInput = {
       req: this.req,
       routeSet: this.init.routeSet,
       route,
@@ -331,20 +336,23 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       topVia: this.init.topVia,
       listener,
       inbound: this.init.inbound.listener,
-      branchId: `${this.branchPrefix()}.${String(index)}`,
+      branchId,
       recordRoute: this.recordRoute,
       maxForwardsDefault: this.ctx.config.sip.maxForwardsDefault,
       reliable: isReliable(dest.transport),
-    });
+      ...(cseq !== undefined ? { cseq } : {}),
+    };
+    const built = buildBranchRequest(input);
     const branch = new Branch(this.ctx, this, {
       index,
       route,
       requestUri,
-      branchId: `${this.branchPrefix()}.${String(index)}`,
+      branchId,
       method: this.req.method,
       dest,
       request: built.bytes,
       restore: built.restore,
+      ...(route.auth !== undefined ? { resend: (id: string, credentials: string) => this.resentRequest(input, id, credentials) } : {}),
     });
     this.branches.push(branch);
     if (this.init.trace) branch.span = this.init.trace.startRelay(branch.branchId, requestUri, `${dest.transport}:${dest.ip}:${String(dest.port)}`);
@@ -353,6 +361,28 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       this.branches.pop();
       this.recordLocalFailure(route, requestUri, 503, 'Service Unavailable');
     }
+  }
+
+  /**
+   * The request of a branch sent again with credentials (Kamailio uac_auth): CSeq + 1 (§8.1.3.5).
+   * A dialog-creating request is record-routed with the offset on our URI, so that the dialog's
+   * requests come back through the edge to be renumbered (dialog-cseq.ts); without a From tag
+   * there is no telling the caller's requests apart, and the challenge goes upstream instead.
+   */
+  private resentRequest(input: BranchRequestInput, branchId: string, credentials: string): BranchRequest | undefined {
+    const req = this.req;
+    if (!Number.isFinite(req.cseq.seq) || req.cseq.seq >= 0x7fffffff) return undefined; // §8.1.1.5: below 2**31
+    const again: BranchRequestInput = { ...input, branchId, credentials, cseq: req.cseq.seq + 1 };
+    if (createsDialog(req)) {
+      if (req.from.tag === undefined) return undefined;
+      again.recordRoute = true;
+      again.recordRouteParams = offsetRecordRouteParams(1, req.from.tag);
+    }
+    return buildBranchRequest(again);
+  }
+
+  mayResend(_branch: Branch): boolean {
+    return !this.finalSent && !this.cancelled;
   }
 
   private branchPrefix(): string {
@@ -640,8 +670,8 @@ class FailedRoute {
 }
 
 /**
- * A response on its way upstream (RFC 3261 §16.7 step 3, 9): our Via removed, From/To put back when
- * the branch changed them, extra header lines (collected challenges) appended.
+ * A response on its way upstream (RFC 3261 §16.7 step 3, 9): our Via removed, From/To and the CSeq
+ * number put back when the branch changed them, extra header lines (collected challenges) appended.
  */
 function forwardResponse(res: SipResponse, restore: Branch['restore'], extra: readonly string[], reliable: boolean): Buffer {
   const edits = new MessageEdits();
@@ -655,6 +685,9 @@ function forwardResponse(res: SipResponse, restore: Branch['restore'], extra: re
     const t = res.headerFields('to')[0];
     if (t) edits.replaceHeaderValue(t, withTag(restore.to, res.to.tag));
   }
+  // The request went with another CSeq number (uac_auth re-send, dialog offset): the UAC matches
+  // its own (§8.1.3.3, dialog-cseq.ts).
+  if (restore.cseq !== undefined) replaceCseq(res, edits, restore.cseq);
   for (const line of extra) edits.appendHeader(line);
   return serializeResponse(res, edits, { withContentLength: reliable });
 }

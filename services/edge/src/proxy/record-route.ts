@@ -7,19 +7,20 @@
 import type { Listener } from '../transport/transport.js';
 import { defaultPortFor } from './via-handling.js';
 
-export function recordRouteUri(listener: Listener, double: boolean): string {
+/** `params` (`;name=value…`) follow `lr` / `r2=on`, e.g. the dialog CSeq offset (dialog-cseq.ts). */
+export function recordRouteUri(listener: Listener, double: boolean, params = ''): string {
   const port = listener.advertisePort === defaultPortFor(listener.transport) && listener.transport === 'udp' ? '' : `:${String(listener.advertisePort)}`;
   const transport = listener.transport === 'udp' ? '' : `;transport=${listener.transport}`;
-  return `sip:${listener.advertiseHost}${port}${transport};lr${double ? ';r2=on' : ''}`;
+  return `sip:${listener.advertiseHost}${port}${transport};lr${double ? ';r2=on' : ''}${params}`;
 }
 
 /**
  * Record-Route header lines for a branch, topmost first. The entry facing the next hop goes on top:
  * the UAS uses the list as is and the UAC reversed (§12.1.1, §12.1.2).
  */
-export function recordRouteLines(inbound: Listener, outbound: Listener): string[] {
+export function recordRouteLines(inbound: Listener, outbound: Listener, params = ''): string[] {
   if (inbound === outbound || (inbound.transport === outbound.transport && inbound.advertiseHost === outbound.advertiseHost && inbound.advertisePort === outbound.advertisePort)) {
-    return [`Record-Route: <${recordRouteUri(inbound, false)}>`];
+    return [`Record-Route: <${recordRouteUri(inbound, false, params)}>`];
   }
-  return [`Record-Route: <${recordRouteUri(outbound, true)}>`, `Record-Route: <${recordRouteUri(inbound, true)}>`];
+  return [`Record-Route: <${recordRouteUri(outbound, true, params)}>`, `Record-Route: <${recordRouteUri(inbound, true, params)}>`];
 }

@@ -14,6 +14,7 @@ import { parseUri, isLooseRouter, unescapeUriPart, type SipUri } from '../parser
 import type { MessageEdits } from '../parser/message-edits.js';
 import { decodeHeaderValue, splitListRanges } from '../parser/header-value.js';
 import type { OurAddresses } from './our-addresses.js';
+import { readCseqOffset, type DialogCseqOffset } from './dialog-cseq.js';
 import { defaultPortFor } from './via-handling.js';
 
 export interface RouteSet {
@@ -33,12 +34,18 @@ export interface RouteSet {
    * here from another edge. The request goes there.
    */
   received?: string;
+  /**
+   * The CSeq offset of the dialog, from the `cs`/`ftag` parameters of our own Route entry (or of
+   * our URI in the Request-URI after a strict router): see dialog-cseq.ts.
+   */
+  cseqOffset?: DialogCseqOffset;
 }
 
 export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
   let routes = req.routes;
   let requestUri = req.requestUri;
   let lastMovedToRuri = false;
+  let cseqOffset: DialogCseqOffset | undefined;
   const ruri = req.uri;
   if (routes.length > 0 && ruri && ruri.user === undefined && isOurUri(ruri, ours)) {
     // §16.4: the previous element was a strict router and put our Record-Route URI into the R-URI.
@@ -47,6 +54,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
       requestUri = last.uri;
       routes = routes.slice(0, -1);
       lastMovedToRuri = true;
+      cseqOffset = readCseqOffset(ruri.params);
     }
   }
   let popped = 0;
@@ -58,11 +66,13 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
     popped++;
     const rcv = uri.params.get('received');
     if (rcv) received = receivedTarget(rcv);
+    cseqOffset ??= readCseqOffset(uri.params);
     // A single entry unless we wrote two (double Record-Route, r2=on).
     if (!uri.params.has('r2')) break;
   }
   const set: RouteSet = { requestUri, remaining: routes.slice(popped), popped, lastMovedToRuri, hadOurRoute: popped > 0 || lastMovedToRuri };
   if (received !== undefined) set.received = received;
+  if (cseqOffset !== undefined) set.cseqOffset = cseqOffset;
   return set;
 }
 
@@ -72,7 +82,8 @@ function receivedTarget(raw: string): string | undefined {
   return parseUri(text) ? text : undefined;
 }
 
-function isOurUri(uri: SipUri, ours: OurAddresses): boolean {
+/** A sip/sips URI naming this edge (Kamailio `myself`, by address, advertised name or domain). */
+export function isOurUri(uri: SipUri, ours: OurAddresses): boolean {
   if (uri.scheme !== 'sip' && uri.scheme !== 'sips') return false;
   const transport = uri.params.get('transport') ?? (uri.scheme === 'sips' ? 'tls' : 'udp');
   return ours.isEdge(uri.host, uri.port, defaultPortFor(transport));
