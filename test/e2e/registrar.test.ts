@@ -29,7 +29,9 @@ describe.each(MODES)('registrar over the %s bus', async (mode) => {
   const password = (u: string): string => `pw-${u}`;
   let uasA: number;
   let uasB: number;
+  let carrierPort: number;
   let dir: string;
+  const trunk = `trunk${tag}`;
   let sipmesh: SipmeshUnderTest;
 
   const adminUrl = (command: string): string => `http://127.0.0.1:${sipmesh.registrarAdminPorts[sipmesh.registrarAdminPorts.length - 1]}${mode === 'local' ? '/registrar' : ''}/rpc/${command}`;
@@ -41,7 +43,13 @@ describe.each(MODES)('registrar over the %s bus', async (mode) => {
   beforeAll(async () => {
     uasA = await freePort('udp', { leaseMs: Infinity });
     uasB = await freePort('udp', { leaseMs: Infinity });
+    carrierPort = await freePort('udp', { leaseMs: Infinity });
     dir = mkdtempSync(join(tmpdir(), 'sipmesh-registrar-e2e-'));
+    // One outbound registration, disabled until the carrier (a SIPp registrar) runs.
+    writeFileSync(
+      join(dir, 'uacreg.yaml'),
+      JSON.stringify([{ l_uuid: trunk, l_username: users[0], l_domain: '127.0.0.1', r_username: 'acct1', r_domain: `127.0.0.1:${carrierPort}`, realm: 'carrier.test', auth_username: 'acct1', auth_password: 'carrier-pw', expires: 4, flags: 1 }]),
+    );
     writeFileSync(join(dir, 'subscribers.csv'), ['username,password', ...users.map((u) => `${u},${password(u)}`)].join('\n'));
     const common = {
       'auth.secret': `e2e-${tag}`,
@@ -53,6 +61,10 @@ describe.each(MODES)('registrar over the %s bus', async (mode) => {
       'nat.keepalive.intervalSec': 1,
       'nat.keepalive.maxFailures': 2,
       'nat.keepalive.timeoutMs': 400,
+      'uac.source': 'file',
+      'uac.file': join(dir, 'uacreg.yaml'),
+      'uac.timeoutMs': 1000,
+      'uac.retryIntervalSec': 1,
     };
     const registrar =
       mode === 'nats'
@@ -83,7 +95,7 @@ describe.each(MODES)('registrar over the %s bus', async (mode) => {
     if (mode === 'nats' && sipmesh) for (const u of users) await admin('subscriber.rm', { username: u, domain: '127.0.0.1' }).catch(() => undefined);
     await sipmesh?.stop();
     rmSync(dir, { recursive: true, force: true });
-    await releasePorts(uasA, uasB);
+    await releasePorts(uasA, uasB, carrierPort);
   });
 
   const uas = (scenario: string, port: number): SippHandle => runSipp({ scenario: scenarioPath(scenario), role: 'uas', localPort: port, calls: 1, timeoutS: 20 });
@@ -187,6 +199,35 @@ describe.each(MODES)('registrar over the %s bus', async (mode) => {
       status = (await admin('ul.lookup', { aor: `${ivan}@127.0.0.1` })).status;
     }
     expect(status).toBe(404);
+  });
+
+  it('registers itself to a carrier that challenges, stays registered across refreshes, and takes the calls for it', async () => {
+    const carrier = runSipp({ scenario: scenarioPath('uas-registrar-challenge.xml'), role: 'uas', localPort: carrierPort, calls: 1, timeoutS: 30, keys: { realm: 'carrier.test', user: 'acct1', password: 'carrier-pw', grant: '4' } });
+    await carrier.ready;
+    expect((await admin('uac.reg_enable', { l_uuid: trunk })).status).toBe(200);
+    const c = await carrier.done;
+    // Three challenged registrations of one Call-ID: the first and two refreshes, each with valid credentials.
+    expect(c.outcome, c.summary).toBe('success');
+    const registers = received(c).filter((t) => requestMethod(t) === 'REGISTER');
+    expect(registers).toHaveLength(6);
+    expect(new Set(registers.map((t) => headerValues(t, 'Call-ID')[0])).size).toBe(1);
+    expect(registers.map((t) => headerValues(t, 'CSeq')[0])).toEqual(['1 REGISTER', '2 REGISTER', '3 REGISTER', '4 REGISTER', '5 REGISTER', '6 REGISTER']);
+    // The Contact names the edge that sent the REGISTERs (any of them; the same one for every refresh).
+    const contacts = registers.map((t) => headerValues(t, 'Contact')[0] ?? '');
+    expect(new Set(contacts).size).toBe(1);
+    const edgePorts = [sipmesh.sipPort, ...sipmesh.extraEdgePorts].join('|');
+    expect(contacts[0]).toMatch(new RegExp(`^<sip:${trunk}@127\\.0\\.0\\.1:(${edgePorts});transport=udp>`, 'i'));
+    const info = await admin('uac.reg_info', { attr: 'l_uuid', val: trunk });
+    expect(info.body).toMatchObject({ l_uuid: trunk, last_status: 200, auth_password: '(set)' });
+
+    // A call from the carrier to the Contact it registered reaches the local user's phone (uac_reg_lookup).
+    const alice = users[0] as string;
+    expect((await register(alice, uasA)).outcome).toBe('success');
+    const phone = uas('uas-call.xml', uasA);
+    await phone.ready;
+    const call = await uac('uac-call.xml', trunk);
+    expect(call.outcome, call.summary).toBe('success');
+    expect((await phone.done).outcome).toBe('success');
   });
 
   // Several edges and process restarts exist only in the distributed mode.
