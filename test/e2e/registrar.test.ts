@@ -4,6 +4,7 @@
  * bindings in Redis and the subscribers in PostgreSQL (edge, router, registrar as processes), and
  * again embedded (in-process bus, memory location, subscriber file).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,15 +274,25 @@ describe('authentication of calls from local users (nats bus)', async () => {
   const caller = `frank${tag}`;
   const callee = `grace${tag}`;
   let uasPort: number;
+  let gwPort: number;
   let sipmesh: SipmeshUnderTest;
   const admin = async (command: string, params: Record<string, unknown>): Promise<Response> =>
     fetch(`http://127.0.0.1:${sipmesh.registrarAdminPorts[0]}/rpc/${command}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
 
   beforeAll(async () => {
     uasPort = await freePort('udp', { leaseMs: Infinity });
+    gwPort = await freePort('udp', { leaseMs: Infinity });
     sipmesh = await startSipmesh({
       mode: 'nats',
-      routes: { rules: [], steps: [{ auth: {} }, { default: {} }] },
+      routes: {
+        rules: [],
+        steps: [
+          // Calls to gw* go to a carrier gateway that demands credentials (uac_auth at the edge).
+          { rules: [{ match: { ruri_user: 'gw*' }, routes: [{ dst_uri: `sip:127.0.0.1:${gwPort}`, auth: { username: 'trunk1', password: 'gw-pw', realm: 'gw.test' } }] }] },
+          { auth: {} },
+          { default: {} },
+        ],
+      },
       registrar: { 'location.store': 'redis', 'location.keyPrefix': `sipmesh:e2e${tag}:loc:`, 'auth.redisKeyPrefix': `sipmesh:e2e${tag}:`, 'auth.credentials.source': 'database', 'database.url': PG_URL, 'auth.secret': tag },
     });
     for (const u of [caller, callee]) {
@@ -297,7 +308,7 @@ describe('authentication of calls from local users (nats bus)', async () => {
   afterAll(async () => {
     if (sipmesh) for (const u of [caller, callee]) await admin('subscriber.rm', { username: u, domain: '127.0.0.1' }).catch(() => undefined);
     await sipmesh?.stop();
-    await releasePorts(uasPort);
+    await releasePorts(uasPort, gwPort);
   });
 
   it('challenges the INVITE with 407, accepts the credentials and relays the call without them', async () => {
@@ -313,5 +324,34 @@ describe('authentication of calls from local users (nats bus)', async () => {
     const invite = c.messages.filter((m) => m.direction === 'received').map((m) => m.text).find((t) => requestMethod(t) === 'INVITE') ?? '';
     expect(invite).not.toBe('');
     expect(headerValues(invite, 'Proxy-Authorization')).toEqual([]);
+  });
+
+  it('answers the 407 of a carrier gateway with the route\'s credentials, and keeps the CSeq numbers of both ends consistent', async () => {
+    const gw = runSipp({ scenario: scenarioPath('uas-challenge-407.xml'), role: 'uas', localPort: gwPort, calls: 1, timeoutS: 20, keys: { realm: 'gw.test' } });
+    await gw.ready;
+    const call = await runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: 'gw4420001', calls: 1, timeoutS: 20 }).done;
+    expect(call.outcome, call.summary).toBe('success');
+    const g = await gw.done;
+    expect(g.outcome, g.summary).toBe('success');
+    const atGw = g.messages.filter((m) => m.direction === 'received').map((m) => m.text);
+    const cseqAtGw = atGw.map((t) => `${requestMethod(t) ?? ''} ${headerValues(t, 'CSeq')[0] ?? ''}`);
+    // The gateway saw INVITE 1, its ACK, the authenticated INVITE 2, then ACK 2 and BYE 3 from the caller's 1 and 2.
+    expect(cseqAtGw).toEqual(expect.arrayContaining(['INVITE 1 INVITE', 'ACK 1 ACK', 'INVITE 2 INVITE', 'BYE 3 BYE']));
+    expect(cseqAtGw.filter((c) => c.startsWith('ACK ') && c !== 'ACK 1 ACK').every((c) => c === 'ACK 2 ACK')).toBe(true);
+    // The credentials answer the gateway's challenge (computed here, RFC 2617 §3.2.2 with qop=auth).
+    const authz = headerValues(atGw.find((t) => requestMethod(t) === 'INVITE' && /Proxy-Authorization/i.test(t)) ?? '', 'Proxy-Authorization')[0] ?? '';
+    const field = (name: string): string => new RegExp(`${name}="?([^",]+)"?`).exec(authz)?.[1] ?? '';
+    const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+    expect(field('username')).toBe('trunk1');
+    const ha1 = md5('trunk1:gw.test:gw-pw');
+    const ha2 = md5(`INVITE:${field('uri')}`);
+    expect(field('response')).toBe(md5(`${ha1}:${field('nonce')}:${field('nc')}:${field('cnonce')}:auth:${ha2}`));
+    expect(field('uri')).toBe(`sip:gw4420001@127.0.0.1:${sipmesh.sipPort}`);
+    // The caller saw its own numbers in every response.
+    const atCaller = call.messages.filter((m) => m.direction === 'received').map((m) => headerValues(m.text, 'CSeq')[0]);
+    expect(atCaller).toContain('1 INVITE');
+    expect(atCaller).toContain('2 BYE');
+    expect(atCaller).not.toContain('2 INVITE');
+    expect(atCaller).not.toContain('3 BYE');
   });
 });

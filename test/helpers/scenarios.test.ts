@@ -43,6 +43,7 @@ describe('scenario files', () => {
       'uas-call-lossy.xml',
       'uas-call-slow.xml',
       'uas-call.xml',
+      'uas-challenge-407.xml',
       'uas-message.xml',
       'uas-registrar-challenge.xml',
       'uas-ring-expect-cancel.xml',
