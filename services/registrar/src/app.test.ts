@@ -201,6 +201,15 @@ describe('registrar over the bus', () => {
     await expect(run('subscriber.reload', {})).rejects.toMatchObject({ status: 422 });
   });
 
+  it('answers its admin commands on the bus, from any registrar and from this one', async () => {
+    await start({ 'auth.enabled': false });
+    await register({ contact: ['<sip:1001@127.0.0.1:5062>'] });
+    const any = await bus.request(subjects.registrarAdmin('ul.count'), Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 'a1', params: {} })), { timeoutMs: 2000 });
+    expect(any.json()).toEqual({ jsonrpc: '2.0', id: 'a1', result: { aors: 1, contacts: 1 } });
+    const mine = await bus.request(subjects.registrarInstanceAdmin('registrar1', 'ul.lookup'), Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 'a2', params: { aor: 'nobody@example.com' } })), { timeoutMs: 2000 });
+    expect(mine.json()).toMatchObject({ id: 'a2', error: { code: 404, message: 'AOR not found: nobody@example.com' } });
+  });
+
   it('refuses to start without its subscriber file, naming it', async () => {
     await expect(start({ 'auth.credentials.file': join(dir, 'missing.csv') })).rejects.toThrow(/missing\.csv/);
   });
