@@ -38,9 +38,10 @@ void runService({
     const app = await createRegistrarApp({ config, bus, logger, registry, tracing: tracing.enabled });
     const onHup = (): void => void app.reloadSubscribers();
     process.on('SIGHUP', onHup);
+    // Stopped in reverse order: the bus drains first, so requests already delivered here are
+    // answered; the registrar (timers, stores) stops after.
     const stoppables: Stoppable[] = [
       { name: 'tracing', stop: () => tracing.shutdown() },
-      { name: 'bus', stop: () => bus.drain() },
       {
         name: 'registrar',
         stop: async () => {
@@ -48,6 +49,7 @@ void runService({
           await app.stop();
         },
       },
+      { name: 'bus', stop: () => bus.drain() },
     ];
     if (config.admin.enabled) {
       const admin = await startAdminServer({

@@ -38,9 +38,10 @@ void runService({
     const app = await createRouterApp({ id: config.id, database: config.database, routesFile: config.routesFile, validateRequests: config.validateRequests, bus, logger, registry, tracing: tracing.enabled });
     const onHup = (): void => void app.reload();
     process.on('SIGHUP', onHup);
+    // Stopped in reverse order: the bus drains first, so route requests already delivered to this
+    // router are answered by the running policies (a hot swap loses none); the policies stop after.
     const stoppables: Stoppable[] = [
       { name: 'tracing', stop: () => tracing.shutdown() },
-      { name: 'bus', stop: () => bus.drain() },
       {
         name: 'policies',
         stop: async () => {
@@ -48,6 +49,7 @@ void runService({
           await app.stop();
         },
       },
+      { name: 'bus', stop: () => bus.drain() },
     ];
     if (config.admin.enabled) {
       const admin = await startAdminServer({
