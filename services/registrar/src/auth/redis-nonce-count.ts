@@ -3,6 +3,7 @@
  * the nonce first. One key per nonce holding the highest nc, compared and raised in one Lua script
  * (atomic: two instances cannot both accept the same nc), gone when the nonce expires.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { NonceCountTracker } from './nonce-count.js';
 
@@ -22,6 +23,8 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
+const ACCEPT_SHA = createHash('sha1').update(ACCEPT_SCRIPT).digest('hex');
+
 export class RedisNonceCountTracker implements NonceCountTracker {
   private readonly keyPrefix: string;
   private readonly now: () => number;
@@ -38,7 +41,15 @@ export class RedisNonceCountTracker implements NonceCountTracker {
   async accept(nonce: string, nc: number, expiresAtMs: number): Promise<boolean> {
     const ttlMs = Math.ceil(expiresAtMs - this.now());
     if (!Number.isInteger(nc) || nc < 1 || ttlMs <= 0) return false;
-    const accepted = await this.redis.eval(ACCEPT_SCRIPT, 1, this.keyPrefix + nonce, nc, ttlMs);
+    const key = this.keyPrefix + nonce;
+    let accepted: unknown;
+    try {
+      // By hash: the script text is not sent with every REGISTER.
+      accepted = await this.redis.evalsha(ACCEPT_SHA, 1, key, nc, ttlMs);
+    } catch (e) {
+      if (!String((e as Error).message).includes('NOSCRIPT')) throw e;
+      accepted = await this.redis.eval(ACCEPT_SCRIPT, 1, key, nc, ttlMs);
+    }
     return accepted === 1;
   }
 }
