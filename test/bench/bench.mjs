@@ -3,12 +3,24 @@
  * `npm run bench`: SIPp call (INVITE/100/180/200/ACK/BYE/200, record-routed) and MESSAGE load
  * through sipmesh's edge + router over NATS (test/bench/sut.sh) at increasing rates; prints per
  * scenario the highest clean rate, response times and CPU per call of the sipmesh processes
- * (nats-server + router + edge), and writes everything as JSON to .bench/.
+ * (nats-server + router + edge), and writes everything as JSON to .bench/. The `register`
+ * scenario does the same for REGISTER with digest through edge + registrar + Redis
+ * (test/bench/sut-registrar.sh, registrar-bench.mjs), then registrar lookups/s and Redis memory.
  * With --compare, Kamailio K3 (evapi external router) runs the same rates in the same session,
  * interleaved, through the anchor harness (KAMAILIO_BENCH or /work/shared/bench).
  * `node test/bench/bench.mjs --help` lists the options.
  */
 import { formatRouterBench, runRouterBench } from './router-bench.mjs';
+import {
+  formatKamailioComparison,
+  formatRegistrarLookupAndMemory,
+  prepareRegisterFiles,
+  REGISTER_DEFAULTS,
+  registrationsFor,
+  runRegister,
+  runRegistrarLookupAndMemory,
+  warmupRegistrationsFor,
+} from './registrar-bench.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release } from 'node:os';
@@ -27,12 +39,13 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
 
 const DEFAULTS = {
-  scenarios: ['call', 'message', 'router'],
+  scenarios: ['call', 'message', 'router', 'register'],
   rates: {
     call: [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000],
     message: [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 14000, 16000, 18000],
+    register: REGISTER_DEFAULTS.rates,
   },
-  gran: { call: 250, message: 500 },
+  gran: { call: 250, message: 500, register: REGISTER_DEFAULTS.gran },
   durationS: 8,
   confirmRuns: 2,
   otherMaxPct: 10,
@@ -40,12 +53,16 @@ const DEFAULTS = {
 
 const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/bench.mjs [options])
 
-  --scenarios call,message,router   which scenarios (default all three; router: the router alone
-                             with 100,000 lcr rules and 100,000 mtree prefixes, decisions/s, latency, reload)
+  --scenarios call,message,router,register   which scenarios (default all four; router: the router alone
+                             with 100,000 lcr rules and 100,000 mtree prefixes, decisions/s, latency, reload;
+                             register (~2.5 min at today's rates): REGISTER + 401 + REGISTER with digest through edge +
+                             registrar (Redis location) over NATS (sut-registrar.sh), a new AoR per registration;
+                             then registrar lookups/s over NATS and Redis memory per 100,000 bindings)
   --duration S               seconds of traffic per run (default ${DEFAULTS.durationS}; calls = rate x S)
   --rates-call "R1 R2 ..."   coarse rate ladder for calls (default ${DEFAULTS.rates.call.join(' ')})
   --rates-message "R1 ..."   coarse rate ladder for MESSAGE (default ${DEFAULTS.rates.message.join(' ')})
-  --gran-call N, --gran-message N   bisection step (default ${DEFAULTS.gran.call} / ${DEFAULTS.gran.message})
+  --rates-register "R1 ..."  coarse rate ladder for REGISTER (default ${DEFAULTS.rates.register.join(' ')})
+  --gran-call N, --gran-message N, --gran-register N   bisection step (default ${DEFAULTS.gran.call} / ${DEFAULTS.gran.message} / ${DEFAULTS.gran.register})
   --confirm N                clean runs needed at the answer (default ${DEFAULTS.confirmRuns}; the harness uses 3)
   --rate R                   no search: run every scenario at R/s (--runs times)
   --runs N                   runs per rate with --rate (default 1)
@@ -54,6 +71,8 @@ const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/ben
   --kamailio-config k3       harness config to compare with (k1 or k3, default k3)
   --edge-set path=value      extra edge override (repeatable), e.g. events.enabled=false
   --router-set path=value    extra router override (repeatable), e.g. validateRequests=false
+  --registrar-set path=value extra registrar override (repeatable, register scenario), e.g. auth.qop=none
+  --no-lookups               register scenario: skip the lookup/memory part
   --rcvbuf BYTES             edge UDP SO_RCVBUF request (default 4194304, the edge's own default; with
                              --compare Kamailio gets the same, -b, unless KAM_MAXBUF is set)
   --profile DIR              node --cpu-prof for edge and router; prints their hot spots over the UAC window
@@ -79,6 +98,8 @@ function parseArgs(argv) {
     kamailioConfig: 'k3',
     edgeSet: [],
     routerSet: [],
+    registrarSet: [],
+    lookups: true,
     rcvbuf: 4194304,
     profileDir: null,
     label: '',
@@ -112,6 +133,18 @@ function parseArgs(argv) {
         break;
       case '--rates-message':
         o.rates.message = list(value());
+        break;
+      case '--rates-register':
+        o.rates.register = list(value());
+        break;
+      case '--gran-register':
+        o.gran.register = Number(value());
+        break;
+      case '--registrar-set':
+        o.registrarSet.push(value());
+        break;
+      case '--no-lookups':
+        o.lookups = false;
         break;
       case '--gran-call':
         o.gran.call = Number(value());
@@ -168,7 +201,7 @@ function parseArgs(argv) {
         throw new Error(`unknown option "${flag}"\n${USAGE}`);
     }
   }
-  for (const s of o.scenarios) if (!(s in DEFAULTS.rates) && s !== 'router') throw new Error(`unknown scenario "${s}" (call, message, router)`);
+  for (const s of o.scenarios) if (!(s in DEFAULTS.rates) && s !== 'router') throw new Error(`unknown scenario "${s}" (call, message, router, register)`);
   if (!(o.durationS > 0)) throw new Error('--duration must be > 0');
   if (o.fixedRate !== null && !(o.fixedRate > 0)) throw new Error('--rate must be > 0');
   if (!['k1', 'k3'].includes(o.kamailioConfig)) throw new Error('--kamailio-config is k1 or k3');
@@ -198,7 +231,7 @@ function gitState() {
 /** Newest build output of the services the SUT runs (the code measured may be newer than the commit). */
 function buildInfo() {
   const out = {};
-  for (const f of ['services/edge/dist', 'services/router/dist', 'packages/runtime/dist', 'contracts/dist']) {
+  for (const f of ['services/edge/dist', 'services/router/dist', 'services/registrar/dist', 'packages/runtime/dist', 'contracts/dist']) {
     const dir = path.join(REPO, f);
     if (!existsSync(dir)) continue;
     let newest = 0;
@@ -226,10 +259,10 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
-  for (const cmd of ['sipp', 'nats-server']) {
+  for (const cmd of ['sipp', 'nats-server', ...(o.scenarios.includes('register') ? ['redis-server', 'redis-cli'] : [])]) {
     if (!inPath(cmd)) throw new Error(`${cmd} not found in PATH (SIPp: apt-get install sip-tester; nats-server: apt-get install nats-server)`);
   }
-  for (const f of ['services/edge/dist/main.js', 'services/router/dist/main.js']) {
+  for (const f of ['services/edge/dist/main.js', 'services/router/dist/main.js', ...(o.scenarios.includes('register') ? ['services/registrar/dist/main.js'] : [])]) {
     if (!existsSync(path.join(REPO, f))) throw new Error(`${f} missing: run "npm run build" first`);
   }
   const kamBench = o.compare ? findKamailioBench(o.kamailioBench) : null;
@@ -243,6 +276,7 @@ async function main() {
   const sutEnv = {};
   if (o.edgeSet.length > 0) sutEnv.SIPMESH_EDGE_SET = o.edgeSet.join(' ');
   if (o.routerSet.length > 0) sutEnv.SIPMESH_ROUTER_SET = o.routerSet.join(' ');
+  if (o.registrarSet.length > 0) sutEnv.SIPMESH_REGISTRAR_SET = o.registrarSet.join(' ');
   if (o.rcvbuf !== null) sutEnv.SIPMESH_UDP_RCVBUF = String(o.rcvbuf);
   // Same socket buffer for both sides of a comparison (the harness's `-b`, as in its bigbuf rows).
   if (o.compare && o.rcvbuf !== null && process.env.KAM_MAXBUF === undefined) process.env.KAM_MAXBUF = String(o.rcvbuf);
@@ -298,7 +332,9 @@ async function main() {
       const newProfiles = o.profileDir && system === 'sipmesh' ? new Set(readdirSync(o.profileDir)) : null;
       try {
         r =
-          system === 'sipmesh'
+          system === 'sipmesh' && scenario === 'register'
+            ? await runRegister({ repo: REPO, rate, durationS: o.durationS, runDir, sutEnv, keepTraces: o.keepTraces, warmupS: o.warmupS, files: /** @type {any} */ (registerFiles) })
+            : system === 'sipmesh'
             ? await runSipmesh({ repo: REPO, scenario, rate, durationS: o.durationS, runDir, sutEnv, keepTraces: o.keepTraces, warmupS: o.warmupS })
             : await runKamailio({
                 benchDir: /** @type {string} */ (kamBench),
@@ -328,6 +364,16 @@ async function main() {
     }
   };
 
+  // register: one users file for the session (users user000000..., as the harness's gen_users.sh),
+  // enough for the largest run plus the warm-up's own users, so that every REGISTER is a new AoR
+  let registerFiles = null;
+  if (o.scenarios.includes('register')) {
+    const top = o.fixedRate ?? Math.max(...o.rates.register);
+    const warm = warmupRegistrationsFor(top, o.warmupS);
+    registerFiles = prepareRegisterFiles(path.join(sessionDir, 'register-users'), registrationsFor(top, o.durationS) + warm, warm);
+    if (o.compare) console.log('note: --compare does not run Kamailio K2 (its start loads 250,000 users for ~30 s per run); its harness figure is shown instead');
+  }
+
   if (o.scenarios.includes('router')) {
     // The router alone, with 100,000 lcr rules and 100,000 mtree prefixes (router-bench.mjs).
     console.log('\n== router');
@@ -336,7 +382,7 @@ async function main() {
     writeReport();
   }
   for (const scenario of o.scenarios.filter((s) => s !== 'router')) {
-    const systems = o.compare ? ['sipmesh', o.kamailioConfig] : ['sipmesh'];
+    const systems = o.compare && scenario !== 'register' ? ['sipmesh', o.kamailioConfig] : ['sipmesh'];
     const entry = Object.fromEntries(systems.map((s) => [s, { max_clean_rate: null, first_dirty_rate: null, runs: [] }]));
     report.scenarios[scenario] = entry;
     console.log(`\n== ${scenario}`);
@@ -357,7 +403,7 @@ async function main() {
         run: async (rate) => {
           const r = await measured('sipmesh', scenario, rate);
           entry.sipmesh.runs.push(r);
-          if (o.compare) {
+          if (systems.length > 1) {
             // interleaved: the other system at the same rate right after (the VM's speed drifts)
             const k = await measured(o.kamailioConfig, scenario, rate);
             entry[o.kamailioConfig].runs.push(k);
@@ -369,7 +415,7 @@ async function main() {
       });
       entry.sipmesh.max_clean_rate = sipmeshSearch.maxCleanRate;
       entry.sipmesh.first_dirty_rate = sipmeshSearch.firstDirtyRate;
-      if (o.compare) {
+      if (systems.length > 1) {
         const kamSearch = await findMaxCleanRate({
           rates: o.rates[scenario],
           gran: o.gran[scenario],
@@ -390,6 +436,17 @@ async function main() {
       entry[s].median_us_per_call_at_max = median(clean.filter((r) => r.offered_rate === entry[s].max_clean_rate).map((r) => r.cpu.sut_us_per_call));
     }
     writeReport();
+    if (scenario === 'register' && o.lookups) {
+      console.log('\n== registrar lookups and Redis memory');
+      try {
+        report.registrar = await runRegistrarLookupAndMemory({ repo: REPO, runDir: path.join(sessionDir, `${String(++seq).padStart(3, '0')}-registrar-lookups`), sutEnv });
+        console.log(formatRegistrarLookupAndMemory(report.registrar));
+      } catch (error) {
+        report.registrar = { error: error.message };
+        console.log(`registrar lookups/memory: ERROR ${error.message}`);
+      }
+      writeReport();
+    }
   }
 
   report.finished = new Date().toISOString();
@@ -398,10 +455,20 @@ async function main() {
   if (rebuilt.length > 0) console.log(`\nwarning: ${rebuilt.join(', ')} rebuilt during the session: later runs measured newer code`);
   writeReport();
   console.log('\n================ summary ================');
-  for (const scenario of o.scenarios.filter((s) => s !== 'router')) console.log(`\n${scenarioTable(scenario, report.scenarios[scenario])}`);
+  for (const scenario of o.scenarios.filter((s) => s !== 'router')) {
+    const table = scenarioTable(scenario, report.scenarios[scenario]);
+    console.log(`\n${scenario === 'register' ? table.replace('MESSAGE..200', 'first REGISTER..final 200') : table}`);
+  }
+  if (report.scenarios.register) {
+    const runs = report.scenarios.register.sipmesh.runs.filter((r) => r.clean && r.redis?.bytes_per_registration);
+    const perReg = median(runs.map((r) => r.redis.bytes_per_registration));
+    console.log(formatKamailioComparison(report.scenarios.register.sipmesh.max_clean_rate));
+    if (perReg !== null) console.log(`Redis after the REGISTER runs: ${perReg} bytes per registration (median over clean runs; binding + index + the 300 s nonce-count key)`);
+  }
+  if (report.registrar && !report.registrar.error) console.log(formatRegistrarLookupAndMemory(report.registrar));
   if (report.router) console.log(`\n${formatRouterBench(report.router)}`);
-  const targets = { call: 2500, message: 6000 };
-  console.log('\nissue targets (edge + router over NATS, clean):');
+  const targets = { call: 2500, message: 6000, register: REGISTER_DEFAULTS.target };
+  console.log('\nissue targets (clean; call/message: edge + router over NATS; register: edge + registrar over NATS with Redis):');
   for (const scenario of o.scenarios.filter((s) => s !== 'router')) {
     const m = report.scenarios[scenario].sipmesh.max_clean_rate;
     if (m !== null) console.log(`  ${scenario}: ${m}/s of ${targets[scenario]}/s ${m >= targets[scenario] ? 'MET' : 'not met'}`);
