@@ -11,6 +11,7 @@ import type { Dispatcher } from './policy/dispatcher/dispatcher.js';
 import { DispatcherProber } from './service/dispatcher-prober.js';
 import { serveAdminOnBus } from './service/admin-bus.js';
 import { CallLoadFeed } from './service/call-load-feed.js';
+import { DispatcherStateFollower } from './service/dispatcher-state-follower.js';
 import { migrate } from './data/migrations.js';
 import { PgTableReader } from './data/pg-table-reader.js';
 import { ReloadNotifier } from './data/reload-notifier.js';
@@ -58,6 +59,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     sipmesh_router_shadow_total: { type: 'counter', help: 'Shadow policy evaluations, by whether they agreed with the acting policy', labelNames: ['policy', 'shadow', 'result'] },
     sipmesh_router_probes_total: { type: 'counter', help: 'Dispatcher keepalives, by outcome (up, down, unavailable: no edge could send it)', labelNames: ['outcome'] },
     sipmesh_router_destination_transitions_total: { type: 'counter', help: 'Dispatcher destinations going down or coming back up', labelNames: ['direction'] },
+    sipmesh_router_destination_states_followed_total: { type: 'counter', help: 'Dispatcher destination states taken over from another router\'s keepalives' },
   });
   const prober = new DispatcherProber(
     options.bus,
@@ -72,6 +74,8 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
   let current: Dispatcher | undefined;
   const callLoad = new CallLoadFeed(options.bus, () => current, logger);
   callLoad.start();
+  const follower = new DispatcherStateFollower(options.bus, options.id ?? 'router1', validators, () => current, logger, () => metrics.sipmesh_router_destination_states_followed_total.inc());
+  follower.start();
   let exposed: ReadonlyMap<string, ReadonlyMap<string, unknown>> = new Map();
   const service = new RouteService(
     options.bus,
@@ -113,6 +117,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
   const first = await load();
   if (!first.ok) {
     callLoad.stop();
+    follower.stop();
     await reader?.close();
     throw new Error(`routes file ${options.routesFile}:\n  ${first.errors.join('\n  ')}`);
   }
@@ -137,6 +142,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     stop: async () => {
       stopAdminBus();
       callLoad.stop();
+      follower.stop();
       prober.stop();
       service.stop();
       await notifier?.stop();
