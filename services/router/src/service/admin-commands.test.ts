@@ -31,6 +31,7 @@ const ROUTES = {
             targets: { rows: [{ lcr_id: 1, rule_id: 1, gw_id: 1, priority: 1, weight: 1 }] },
           },
         },
+        { pdt: { source: { rows: [{ sdomain: '*', prefix: '123', domain: 'rts.xswitch.cn' }, { sdomain: '*', prefix: '1239', domain: 'other.example' }, { sdomain: 'sip.xswitch.cn', prefix: '55', domain: 'gw.example' }] }, sdomain: 'from_domain', fallback: true } },
         { geoip2: { path: 'city.mmdb' } },
         { dispatcher: { set: 1 } },
       ],
@@ -87,6 +88,22 @@ describe('router admin commands', () => {
     const flags = Object.fromEntries(list.RECORDS.flatMap((r) => r.SET.TARGETS.map((t) => [t.DEST.URI, t.DEST.FLAGS])));
     expect(flags['sip:192.0.2.11:5060']?.charAt(0)).toBe('I');
     expect((await onBus('dispatcher.set_state', { state: 'x', group: 1, address: 'all' })).error?.code).toBe(-32602);
+  });
+
+  it('dumps the lcr gateways and lists pdt entries with filters, as kamcmd lcr.dump_gws and pdt.list do', async () => {
+    const gws = (await onBus('lcr.dump_gws')).result as { gateways: Record<string, unknown>[] };
+    expect(gws.gateways).toEqual([expect.objectContaining({ lcr_id: 1, gw_id: 1, gw_name: 'gw1', ip_addr: '192.0.2.20', port: 5060, transport: 'udp', defunct_until: 0 })]);
+    const all = (await onBus('pdt.list')).result as { entries: { sdomain: string; prefix: string; domain: string }[] };
+    expect(all.entries.map((e) => `${e.sdomain} ${e.prefix} ${e.domain}`)).toEqual(['* 123 rts.xswitch.cn', '* 1239 other.example', 'sip.xswitch.cn 55 gw.example']);
+    const some = (await onBus('pdt.list', { sdomain: '*', prefix: '1239', domain: '.' })).result as { entries: unknown[] };
+    expect(some.entries).toEqual([{ sdomain: '*', prefix: '1239', domain: 'other.example' }]);
+  });
+
+  it('reloads the data under the module names kamcmd uses', async () => {
+    for (const name of ['dispatcher.reload', 'dialplan.reload', 'mtree.reload', 'lcr.reload', 'pdt.reload', 'cr.reload']) {
+      expect((await onBus(name)).result, name).toEqual({ status: 'ok' });
+    }
+    expect((await onBus('dialplan.translate', { dpid: 1, input: '102' })).result?.['output']).toBe('212341234');
   });
 
   it('tells where an address is from the loaded geoip2 database', async () => {

@@ -15,6 +15,7 @@ import type { LcrTable } from '../policy/prefix/lcr.js';
 import type { MTree } from '../policy/prefix/mtree.js';
 import type { CarrierRouteTables } from '../policy/carrierroute/carrier-tables.js';
 import type { GeoIpDatabase } from '../policy/geoip/geoip-database.js';
+import type { PdtTable } from '../policy/translate/pdt.js';
 
 export { CommandError };
 
@@ -109,6 +110,67 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       return { number: user, gateways: choices.map((c) => ({ gw_name: c.gateway.name, rule_id: c.ruleId, ruri: c.ruri, dst_uri: c.dstUri ?? null })) };
     },
   },
+  {
+    name: 'lcr.dump_gws',
+    help: 'params: lcr_id (default: every loaded instance) — the gateways with their address, strip, prefix and defunct time (Kamailio lcr.dump_gws)',
+    run: (p, r) => {
+      const ids = p['lcr_id'] === undefined ? [...(r.exposed().get('lcr')?.keys() ?? [])] : [String(int(p, 'lcr_id'))];
+      return {
+        gateways: ids.flatMap((id) =>
+          [...exposed<LcrTable>(r, 'lcr', id).gateways.values()].map((g) => ({
+            lcr_id: Number(id),
+            gw_id: g.id,
+            gw_name: g.name,
+            scheme: g.scheme,
+            ip_addr: g.ip ?? '',
+            hostname: g.hostname ?? '',
+            port: g.port ?? 0,
+            transport: g.transport ?? '',
+            params: g.params,
+            strip: g.strip,
+            prefix: g.prefix,
+            tag: g.tag,
+            flags: g.flags,
+            defunct_until: g.defunctUntil,
+          })),
+        ),
+      };
+    },
+  },
+  {
+    name: 'pdt.list',
+    help: 'params: sdomain, prefix, domain (each optional, "." = any) — the prefix-domain entries that match: prefix as a leading part, the others exactly (Kamailio pdt.list)',
+    run: (p, r) => {
+      const want = (name: string): string | undefined => {
+        const v = p[name];
+        if (v === undefined || v === '.' || v === '') return undefined;
+        return str(p, name);
+      };
+      const [sdomain, prefix, domain] = [want('sdomain')?.toLowerCase(), want('prefix'), want('domain')];
+      const tables = new Set([...(r.exposed().get('pdt')?.values() ?? [])] as PdtTable[]);
+      if (tables.size === 0) throw new CommandError(404, 'no pdt is loaded');
+      const seen = new Set<string>();
+      const entries = [...tables].flatMap((t) => t.entries()).filter((e) => {
+        const key = `${e.sdomain}\u0000${e.prefix}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return (sdomain === undefined || e.sdomain === sdomain) && (prefix === undefined || e.prefix.startsWith(prefix)) && (domain === undefined || e.domain === domain);
+      });
+      return { entries };
+    },
+  },
+  // Kamailio reloads one module's table; here a reload reads the routes file and all its data.
+  ...['dispatcher.reload', 'dialplan.reload', 'mtree.reload', 'lcr.reload', 'pdt.reload', 'drouting.reload', 'cr.reload', 'permissions.addressReload'].map(
+    (name): AdminCommand => ({
+      name,
+      help: `Reloads the routes file and all its data (Kamailio ${name}; the loaded data serves until the new is ready)`,
+      run: async (_p, r) => {
+        const res = await r.reload();
+        if (!res.ok) throw new CommandError(422, `routes rejected, running data kept: ${res.errors.join('; ')}`);
+        return { status: 'ok' };
+      },
+    }),
+  ),
   {
     name: 'geoip2.match',
     help: 'params: ip, path (when several databases are loaded) — what the database says of the address',

@@ -114,6 +114,19 @@ export class PdtTable {
     return errors.length > 0 ? { ok: false, errors } : { ok: true, pdt: new PdtTable(trees, charList) };
   }
 
+  /** Every (sdomain, prefix, domain) entry, by sdomain then prefix (admin `pdt.list`). */
+  entries(): { sdomain: string; prefix: string; domain: string }[] {
+    const out: { sdomain: string; prefix: string; domain: string }[] = [];
+    const walk = (sdomain: string, level: ReadonlyMap<string, Node>, prefix: string): void => {
+      for (const [c, node] of [...level].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        if (node.domain !== undefined) out.push({ sdomain, prefix: prefix + c, domain: node.domain });
+        walk(sdomain, node.next, prefix + c);
+      }
+    };
+    for (const sdomain of [...this.trees.keys()].sort()) walk(sdomain, this.trees.get(sdomain) as Map<string, Node>, '');
+    return out;
+  }
+
   /** The longest prefix of `digits` in the sdomain's tree and its domain. */
   lookup(sdomain: string, digits: string): { prefix: string; domain: string } | undefined {
     let level = this.trees.get(sdomain.toLowerCase());
