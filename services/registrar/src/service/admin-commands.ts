@@ -125,7 +125,7 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
   },
   {
     name: 'uac.reg_reload',
-    help: 'Reads the uacreg table or file again; unchanged registrations keep their state (Kamailio uac.reg_reload)',
+    help: 'Reads the uacreg table or file again; unchanged registrations keep their state, removed or changed ones are unregistered at the carrier (Kamailio uac.reg_reload)',
     run: async (_p, r) => {
       const res = await r.uac.reload();
       if (!res.ok) throw new CommandError(422, `uacreg not reloaded, the loaded registrations stay: ${res.reason}`);
@@ -150,7 +150,7 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
   },
   {
     name: 'uac.reg_disable',
-    help: 'Stops refreshing a registration (Kamailio uac.reg_disable); params: l_uuid',
+    help: 'Removes a registration at the carrier (REGISTER with Expires: 0) and stops refreshing it (Kamailio uac.reg_disable); params: l_uuid',
     run: (p, r) => {
       if (!r.uac.setEnabled(str(p, 'l_uuid'), false)) throw new CommandError(404, `no registration ${str(p, 'l_uuid')}`);
       return { status: 'disabled' };

@@ -147,6 +147,39 @@ describe('outbound registration', () => {
     expect(regs.localUserOf('nobody')).toBeUndefined();
   });
 
+  it('removes the registration at the carrier when it is disabled or dropped from the rows', async () => {
+    const bus = new LocalBus();
+    const carrier = new Carrier(bus);
+    let rows: Record<string, unknown>[] = [ENTRY, { ...ENTRY, l_uuid: 'trunk-b' }];
+    const regs = new OutboundRegistrations(
+      { contactAddr: '', timerIntervalSec: 10, retryIntervalSec: 30, maxRetryIntervalSec: 120, timeoutMs: 1000, userAgent: '' },
+      { bus, validators: createValidators(), logger: createLogger({ service: 't', level: 'silent' }), lease: new Lease(undefined, 'l'), load: () => Promise.resolve(uacEntriesFromRows(rows)), now: () => 1 },
+    );
+    running = regs;
+    await regs.reload();
+    await round(regs);
+    expect(carrier.seen).toHaveLength(4);
+    const expiresOf = (p: EdgeRequestParams): string | undefined => (p.headers ?? []).find((h) => h.startsWith('Expires:'));
+
+    regs.setEnabled('trunk-a', false);
+    await regs.settle();
+    const a = carrier.seen.slice(4);
+    expect(a.map((p) => [p.contact_user, expiresOf(p), p.cseq])).toEqual([
+      ['trunk-a', 'Expires: 0', 3],
+      ['trunk-a', 'Expires: 0', 4],
+    ]);
+    expect(regs.find('l_uuid', 'trunk-a')).toMatchObject({ state: 'disabled', last_reason: 'unregistered' });
+
+    rows = [ENTRY];
+    await regs.reload();
+    await regs.settle();
+    expect(carrier.seen.slice(6).map((p) => [p.contact_user, expiresOf(p)])).toEqual([
+      ['trunk-b', 'Expires: 0'],
+      ['trunk-b', 'Expires: 0'],
+    ]);
+    expect(regs.size).toBe(1);
+  });
+
   it('moves to another edge when the one that held the registration is gone', async () => {
     const bus = new LocalBus();
     const first = new Carrier(bus, 'e1');

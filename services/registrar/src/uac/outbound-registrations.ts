@@ -116,6 +116,8 @@ export class OutboundRegistrations {
       }
       next.set(entry.l_uuid, this.fresh(entry, now));
     }
+    // A registration that went away (or changed its account) is removed at the carrier, not left to run out.
+    for (const [uuid, old] of this.regs) if (next.get(uuid) !== old && old.flags & UacState.registered) this.track(this.unregister(old));
     this.regs = next;
     this.deps.logger.info({ registrations: next.size }, 'outbound registrations loaded');
     return r;
@@ -130,8 +132,7 @@ export class OutboundRegistrations {
       const now = this.now();
       for (const reg of this.regs.values()) {
         if (reg.nextAtMs > now || reg.flags & (UacState.inProgress | UacState.disabled)) continue;
-        const p = this.register(reg).finally(() => this.inFlight.delete(p));
-        this.inFlight.add(p);
+        this.track(this.register(reg));
       }
     } catch (e) {
       this.deps.logger.warn({ err: e }, 'outbound registrations: round failed; the next one retries');
@@ -154,7 +155,7 @@ export class OutboundRegistrations {
     return true;
   }
 
-  /** uac.reg_enable / uac.reg_disable. A disabled registration is not refreshed (the carrier's binding runs out). */
+  /** uac.reg_enable / uac.reg_disable. Disabling removes the registration at the carrier (REGISTER with Expires: 0). */
   setEnabled(uuid: string, enabled: boolean): boolean {
     const reg = this.regs.get(uuid);
     if (!reg) return false;
@@ -163,8 +164,10 @@ export class OutboundRegistrations {
       reg.nextAtMs = reg.entry.expires > 0 ? this.now() : Infinity;
       void this.tick();
     } else {
+      const wasRegistered = (reg.flags & UacState.registered) !== 0;
       reg.flags = (reg.flags | UacState.disabled) & ~UacState.registered;
       reg.nextAtMs = Infinity;
+      if (wasRegistered) this.track(this.unregister(reg));
     }
     return true;
   }
@@ -217,20 +220,46 @@ export class OutboundRegistrations {
     };
   }
 
+  private track(work: Promise<void>): void {
+    const p = work.finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  /** REGISTER with Expires: 0, answering the challenge like a registration; failures are only logged. */
+  private async unregister(reg: Registration): Promise<void> {
+    const e = reg.entry;
+    try {
+      const res = await this.exchange(reg, 0);
+      reg.expiresAtMs = undefined;
+      reg.lastStatus = res.status;
+      reg.lastReason = res.status < 300 ? 'unregistered' : res.reason;
+      this.deps.logger.info({ l_uuid: e.l_uuid, to: `${e.r_username}@${e.r_domain}`, status: res.status }, 'outbound registration: removed at the carrier');
+    } catch (err) {
+      this.deps.logger.warn({ l_uuid: e.l_uuid, reason: (err as Error).message }, 'outbound registration: could not remove it at the carrier; it runs out there');
+    }
+  }
+
+  /** One REGISTER, and a second with credentials when the carrier challenges the first. */
+  private async exchange(reg: Registration, expires: number): Promise<EdgeRequestResult> {
+    const e = reg.entry;
+    let res = await this.send(reg, undefined, expires);
+    if (res.status === 401 || res.status === 407) {
+      this.deps.count?.('challenged');
+      const proxy = res.status === 407;
+      const answer = answerChallenge(res.headers, proxy, { username: e.auth_username || e.r_username, ...(e.auth_ha1 ? { ha1: e.auth_ha1 } : { password: e.auth_password }), realm: e.realm }, { method: 'REGISTER', uri: this.requestUri(e) });
+      if (!answer.ok) throw new RegisterFailure(res.status, answer.reason);
+      reg.flags |= UacState.authInProgress;
+      res = await this.send(reg, `${proxy ? 'Proxy-Authorization' : 'Authorization'}: ${answer.header}`, expires);
+      if (res.status === 401 || res.status === 407) throw new RegisterFailure(res.status, 'credentials rejected');
+    }
+    return res;
+  }
+
   private async register(reg: Registration): Promise<void> {
     reg.flags = (reg.flags | UacState.inProgress | UacState.initialised) & ~UacState.authInProgress;
     const e = reg.entry;
     try {
-      let res = await this.send(reg, undefined);
-      if (res.status === 401 || res.status === 407) {
-        this.deps.count?.('challenged');
-        const proxy = res.status === 407;
-        const answer = answerChallenge(res.headers, proxy, { username: e.auth_username || e.r_username, ...(e.auth_ha1 ? { ha1: e.auth_ha1 } : { password: e.auth_password }), realm: e.realm }, { method: 'REGISTER', uri: this.requestUri(e) });
-        if (!answer.ok) throw new RegisterFailure(res.status, answer.reason);
-        reg.flags |= UacState.authInProgress;
-        res = await this.send(reg, `${proxy ? 'Proxy-Authorization' : 'Authorization'}: ${answer.header}`);
-        if (res.status === 401 || res.status === 407) throw new RegisterFailure(res.status, 'credentials rejected');
-      }
+      const res = await this.exchange(reg, e.expires);
       if (res.status < 200 || res.status >= 300) throw new RegisterFailure(res.status, res.reason);
       const granted = grantedExpiry(res.headers, res.contact, e.expires);
       const now = this.now();
@@ -262,7 +291,7 @@ export class OutboundRegistrations {
   }
 
   /** One REGISTER through the registration's edge (any edge the first time, or when it is gone). */
-  private async send(reg: Registration, authorization: string | undefined): Promise<EdgeRequestResult> {
+  private async send(reg: Registration, authorization: string | undefined, expires: number): Promise<EdgeRequestResult> {
     const e = reg.entry;
     reg.cseq++;
     const contactUser = e.contact_user || e.l_uuid;
@@ -279,7 +308,7 @@ export class OutboundRegistrations {
       ...(contactAddr ? {} : { contact_user: contactUser }),
       headers: [
         ...(contactAddr ? [`Contact: <sip:${contactUser}@${contactAddr}>`] : []),
-        `Expires: ${e.expires}`,
+        `Expires: ${expires}`,
         ...(this.config.userAgent ? [`User-Agent: ${this.config.userAgent}`] : []),
         ...(authorization ? [authorization] : []),
       ],
