@@ -13,5 +13,5 @@ WORKDIR /app
 COPY --from=build /app /app
 COPY config config
 ENV NODE_ENV=production
-EXPOSE 5060/udp 5060/tcp 9060 9070
+EXPOSE 5060/udp 5060/tcp 9060 9070 9071
 CMD ["node", "packages/sipmesh/dist/main.js"]
