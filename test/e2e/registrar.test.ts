@@ -14,6 +14,7 @@ import { freePort, releasePorts } from '../helpers/ports.js';
 import { runSipp, scenarioPath, stopAllSipp, type SippHandle, type SippResult } from '../helpers/sipp.js';
 import { headerValues, requestMethod } from '../helpers/sip-message-text.js';
 import { startSipmesh, type BusMode, type SipmeshUnderTest } from './support/sipmesh-under-test.js';
+import { TcpPhone } from './support/tcp-phone.js';
 
 const MODES: BusMode[] = ['nats', 'local'];
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -26,7 +27,7 @@ describe.each(MODES)('registrar over the %s bus', async (mode) => {
   // Users unique to this run, so bindings and subscribers of other runs never interfere.
   const tag = `${process.pid}${mode === 'nats' ? 'n' : 'l'}`;
   const user = (name: string): string => `${name}${tag}`;
-  const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'mallory', 'ivan'].map(user);
+  const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'mallory', 'ivan', 'tina'].map(user);
   const password = (u: string): string => `pw-${u}`;
   let uasA: number;
   let uasB: number;
@@ -200,6 +201,26 @@ describe.each(MODES)('registrar over the %s bus', async (mode) => {
       status = (await admin('ul.lookup', { aor: `${ivan}@127.0.0.1` })).status;
     }
     expect(status).toBe(404);
+  });
+
+  it('reaches a phone registered over TCP through the connection it registered on', async () => {
+    const tina = users[7] as string;
+    const phone = new TcpPhone(sipmesh.sipPort);
+    await phone.connect();
+    try {
+      expect(await phone.register(tina, password(tina))).toBe(200);
+      // Its Contact names a port nothing listens on: the binding keeps where the REGISTER came from.
+      const lookup = await admin('ul.lookup', { aor: `${tina}@127.0.0.1` });
+      expect((lookup.body['Contacts'] as { Received: string }[])[0]?.Received).toMatch(/^sip:127\.0\.0\.1:\d+;transport=tcp$/);
+      const call = await uac('uac-call-486.xml', tina);
+      expect(call.outcome, call.summary).toBe('success');
+      const invite = phone.received.find((t) => requestMethod(t) === 'INVITE') ?? '';
+      expect(invite.split('\r\n')[0]).toBe(`INVITE sip:${tina}@127.0.0.1:${phone.fakePort};transport=tcp SIP/2.0`);
+      expect(phone.received.some((t) => requestMethod(t) === 'ACK')).toBe(true);
+      expect(phone.closed).toBe(false);
+    } finally {
+      phone.close();
+    }
   });
 
   it('registers itself to a carrier that challenges, stays registered across refreshes, and takes the calls for it', async () => {
