@@ -61,8 +61,9 @@ export async function handleRegister(p: RouteParams, deps: RegisterHandlerDeps):
 
 export function registerFacts(p: RouteParams, deps: Pick<RegisterHandlerDeps, 'natTest' | 'now'>): RegisterFacts {
   const h = (name: string): string[] => p.headers[name] ?? [];
-  const contacts = splitCommaList(p.contact ?? h('contact'));
-  const path = splitCommaList(h('path'));
+  // The edge splits comma lists (contract: route-request headers), so every value is one element.
+  const contacts = p.contact ?? h('contact');
+  const path = h('path');
   const transport = TRANSPORTS.has(p.source.transport) ? (p.source.transport as SipTransport) : SipTransport.udp;
   const contactHosts = contacts.map(contactHost).filter((x): x is string => x !== undefined);
   // Behind a Path-adding proxy the source is that proxy, not the phone: it keeps the NAT binding.
@@ -70,7 +71,7 @@ export function registerFacts(p: RouteParams, deps: Pick<RegisterHandlerDeps, 'n
   const expires = h('expires')[0];
   const userAgent = h('user-agent')[0];
   const allow = h('allow');
-  const supported = h('supported').flatMap((v) => v.split(',')).map((s) => s.trim().toLowerCase());
+  const supported = h('supported').map((v) => v.trim().toLowerCase());
   const s = p.socket;
   return {
     aor: p.to.uri,
@@ -81,7 +82,7 @@ export function registerFacts(p: RouteParams, deps: Pick<RegisterHandlerDeps, 'n
     path,
     pathSupported: supported.includes('path'),
     ...(userAgent !== undefined ? { userAgent } : {}),
-    ...(allow.length > 0 ? { allow: allow.flatMap((v) => v.split(',')).map((m) => m.trim().toUpperCase()).filter((m) => m !== '') } : {}),
+    ...(allow.length > 0 ? { allow: allow.map((m) => m.trim().toUpperCase()).filter((m) => m !== '') } : {}),
     source: { ip: p.source.ip, port: p.source.port, transport },
     edge: p.edge,
     socket: `${s.transport}:${s.ip}:${s.port}`,
@@ -89,39 +90,6 @@ export function registerFacts(p: RouteParams, deps: Pick<RegisterHandlerDeps, 'n
     natDetected: nat,
     now: deps.now(),
   };
-}
-
-/**
- * Header values split at top-level commas: a comma inside `<...>` or a quoted string belongs to
- * the value (a Contact URI may carry one in its parameters or display name).
- */
-export function splitCommaList(values: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const v of values) {
-    let depth = 0;
-    let quoted = false;
-    let start = 0;
-    for (let i = 0; i < v.length; i++) {
-      const c = v[i];
-      if (quoted) {
-        if (c === '\\') i++;
-        else if (c === '"') quoted = false;
-      } else if (c === '"') quoted = true;
-      else if (c === '<') depth++;
-      else if (c === '>') depth = Math.max(0, depth - 1);
-      else if (c === ',' && depth === 0) {
-        push(out, v.slice(start, i));
-        start = i + 1;
-      }
-    }
-    push(out, v.slice(start));
-  }
-  return out;
-}
-
-function push(out: string[], part: string): void {
-  const t = part.trim();
-  if (t !== '') out.push(t);
 }
 
 /** Host of a Contact value's URI, for the NAT test. */
