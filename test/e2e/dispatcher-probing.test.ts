@@ -27,12 +27,19 @@ interface ListedDest {
   DEST: { URI: string; FLAGS: string };
 }
 
-async function flagsOf(sipmesh: SipmeshUnderTest): Promise<Record<string, string>> {
-  const res = await fetch(`http://127.0.0.1:${sipmesh.routerAdminPorts[0] ?? 0}/dispatcher/list`);
+async function flagsOf(sipmesh: SipmeshUnderTest, router = 0): Promise<Record<string, string>> {
+  const res = await fetch(`http://127.0.0.1:${sipmesh.routerAdminPorts[router] ?? 0}/dispatcher/list`);
   const list = (await res.json()) as { RECORDS: { SET: { TARGETS: ListedDest[] } }[] };
   const out: Record<string, string> = {};
   for (const r of list.RECORDS) for (const t of r.SET.TARGETS) out[t.DEST.URI] = t.DEST.FLAGS;
   return out;
+}
+
+/** `count` MESSAGEs through the edge with SIPp, every one answered. */
+async function sendMessages(sipmesh: SipmeshUnderTest | undefined, count: number): Promise<void> {
+  const r = await runSipp({ scenario: scenarioPath('uac-message.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh?.sipPort ?? 0}`, service: 'lb', calls: count, rate: 50, timeoutS: 20, traceMessages: false }).done;
+  expect(r.failedCalls, r.summary).toBe(0);
+  expect(r.successfulCalls).toBe(count);
 }
 
 describe.each<BusMode>(['local', 'nats'])('dispatcher probing over the %s bus', async (mode) => {
@@ -48,11 +55,7 @@ describe.each<BusMode>(['local', 'nats'])('dispatcher probing over the %s bus', 
     for (const p of peers.splice(0)) await p.stop();
   });
 
-  const messages = async (count: number): Promise<void> => {
-    const r = await runSipp({ scenario: scenarioPath('uac-message.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh?.sipPort ?? 0}`, service: 'lb', calls: count, rate: 50, timeoutS: 20, traceMessages: false }).done;
-    expect(r.failedCalls, r.summary).toBe(0);
-    expect(r.successfulCalls).toBe(count);
-  };
+  const messages = (count: number): Promise<void> => sendMessages(sipmesh, count);
 
   it('takes a silent destination out of rotation and back in when it answers again', async () => {
     const a = new Peer(await freePort('udp', { leaseMs: Infinity }));
@@ -110,5 +113,54 @@ describe.each<BusMode>(['local', 'nats'])('dispatcher probing over the %s bus', 
       expect(events.filter((e) => e.uri === uriB).map((e) => `${e.direction} ${e.previous}->${e.state}`)).toEqual(['down trying->inactive', 'up inactive->active']);
       expect(events.find((e) => e.direction === 'down')).toMatchObject({ set: 1, status: 408, local: true });
     }
+  }, 60_000);
+});
+
+// Several routers share one queue group only on NATS (the embedded mode runs one router).
+describe('dispatcher.set_state with two routers over NATS', async () => {
+  if (!(await requireInfra('sipp')) || !(await requireInfra('nats'))) return;
+
+  let sipmesh: SipmeshUnderTest | undefined;
+  const peers: Peer[] = [];
+  afterEach(async () => {
+    await stopAllSipp();
+    await sipmesh?.stop();
+    sipmesh = undefined;
+    for (const p of peers.splice(0)) await p.stop();
+  });
+  const messages = (count: number): Promise<void> => sendMessages(sipmesh, count);
+
+  it('applies dispatcher.set_state on every router, whichever took the command', async () => {
+    const a = new Peer(await freePort('udp', { leaseMs: Infinity }));
+    const b = new Peer(await freePort('udp', { leaseMs: Infinity }));
+    peers.push(a, b);
+    await a.start();
+    await b.start();
+    const uriA = `sip:127.0.0.1:${a.port}`;
+    const uriB = `sip:127.0.0.1:${b.port}`;
+    sipmesh = await startSipmesh({
+      mode: 'nats',
+      routers: 2,
+      routes: { dispatcher: { inline: `1 ${uriA}\n1 ${uriB}\n` }, rules: [{ dispatcher: { set: 1, algorithm: 'round-robin', failover: false } }] },
+    });
+    const ui = sipmesh;
+    expect(ui.routerAdminPorts).toHaveLength(2);
+    // kamcmd dispatcher.set_state i 1 <A> over the bus, answered by any one router of the queue group
+    const reply = await ui.bus.request('sipmesh.admin.v1.router.dispatcher.set_state', Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: '1', params: { state: 'i', group: 1, address: uriA } })), { timeoutMs: 3000 });
+    expect(reply.json<{ result?: unknown }>().result).toEqual({ status: 'Ok. Dispatcher state updated.' });
+    for (const router of [0, 1]) await expect.poll(async () => (await flagsOf(ui, router))[uriA], { timeout: 5000, interval: 100 }).toBe('IX');
+    // every router now sends all calls to B
+    await messages(20);
+    expect([a.calls(), b.calls()]).toEqual([0, 20]);
+
+    // and back in service through the HTTP admin of the second router
+    const res = await fetch(`http://127.0.0.1:${ui.routerAdminPorts[1] ?? 0}/dispatcher/set_state`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'a', group: 1, address: 'all' }) });
+    expect(res.status).toBe(200);
+    for (const router of [0, 1]) await expect.poll(async () => (await flagsOf(ui, router))[uriA], { timeout: 5000, interval: 100 }).toBe('AX');
+    await messages(20);
+    // each router keeps its own round-robin position: A gets about half, whatever the split between routers
+    expect(a.calls()).toBeGreaterThanOrEqual(8);
+    expect(a.calls()).toBeLessThanOrEqual(12);
+    expect(a.calls() + b.calls()).toBe(40);
   }, 60_000);
 });

@@ -459,7 +459,7 @@ export interface OptionsProbeParams {
   timeout_ms?: number;
 }
 /**
- * Published by a router on sipmesh.events.v1.dispatcher.state (JetStream stream SIPMESH_EVENTS) when keepalive probing makes a destination stop taking calls (inactive) or take them again (Kamailio's dispatcher:dst-down and dispatcher:dst-up event routes). Moves between active and trying (still taking calls) are not announced.
+ * Published by a router on sipmesh.events.v1.dispatcher.state (JetStream stream SIPMESH_EVENTS) when keepalive probing makes a destination stop taking calls (inactive) or take them again (Kamailio's dispatcher:dst-down and dispatcher:dst-up event routes), and when an operator sets a destination's state (dispatcher.set_state). Every router applies what another router announces. Moves between active and trying (still taking calls) are announced only when an operator makes them.
  *
  * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
  * via the `definition` "DispatcherStateEvent".
@@ -473,9 +473,13 @@ export interface DispatcherStateEvent {
   version: Version;
   time: string;
   /**
-   * Id of the router whose prober saw the change
+   * Id of the router whose prober saw the change or that took the admin command
    */
   router: string;
+  /**
+   * What made the change: the router's keepalives (absent means keepalive) or dispatcher.set_state
+   */
+  cause?: 'keepalive' | 'admin';
   set: number;
   uri: string;
   state: 'active' | 'trying' | 'inactive' | 'disabled';
@@ -486,14 +490,14 @@ export interface DispatcherStateEvent {
    */
   direction: 'up' | 'down';
   /**
-   * Final status of the keepalive that caused the change
+   * Final status of the keepalive that caused the change (keepalive changes only)
    */
-  status: number;
-  reason: string;
+  status?: number;
+  reason?: string;
   /**
-   * The status was made by the edge (no answer, could not send)
+   * The status was made by the edge: no answer, could not send (keepalive changes only)
    */
-  local: boolean;
+  local?: boolean;
 }
 /**
  * Asks the registrar for the current contacts of an address of record (Kamailio lookup("location")). The reply is a JSON-RPC response whose result lists the contacts in forking order: groups of equal q, highest first; a caller forks each group in parallel and moves to the next group when every branch of one failed. No binding is an empty list, not an error.

@@ -3,9 +3,9 @@
  * `dialplan.translate 1 s:102`, `mtree.match routing 9196 0`…), served alike over the admin HTTP
  * API (`POST /rpc/<command>` with a JSON body of named parameters) and over the bus
  * (`sipmesh.admin.v1.router.<command>` answered by any one router, or
- * `sipmesh.admin.v1.router.<router-id>.<command>` by that one; JSON-RPC 2.0). A command that
- * changes state (set_state, reload, ping) acts on the router that got it, as kamcmd acts on one
- * Kamailio.
+ * `sipmesh.admin.v1.router.<router-id>.<command>` by that one; JSON-RPC 2.0). Reload and ping act
+ * on the router that got them, as kamcmd acts on one Kamailio; `dispatcher.set_state` is announced
+ * on the dispatcher-state events and every router applies it.
  */
 import { CommandError, intParam, stringParam, type AdminCommand as RuntimeAdminCommand } from '@sipmesh/runtime';
 import type { RouterApp } from '../app.js';
@@ -46,7 +46,7 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
     name: 'dispatcher.set_state',
     help: 'params: state (a/i/d/t, p for probing), group, address (URI or all)',
     run: (p, r) => {
-      const res = dispatcherSetStateRpc(r.dispatcher(), str(p, 'state'), int(p, 'group'), str(p, 'address'));
+      const res = dispatcherSetStateRpc((g, a, st) => r.prober.setStateByAdmin(g, a, st), str(p, 'state'), int(p, 'group'), str(p, 'address'));
       if (!res.ok) throw new CommandError(res.message === 'Unknown State Value' ? 400 : 404, res.message);
       return { status: res.message };
     },

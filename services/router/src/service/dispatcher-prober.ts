@@ -106,6 +106,30 @@ export class DispatcherProber {
     if (isUsable(after) !== isUsable(before)) this.announce(d, before, after, result);
   }
 
+  /**
+   * `dispatcher.set_state` on this router, announced to the others (cause admin) so that every
+   * router of the queue group serves the state the operator set, not only the one that took the
+   * command. Each destination whose state or probing flag changed is announced. False when the set
+   * or the URI is unknown, as Dispatcher.setState.
+   */
+  setStateByAdmin(setId: number, uri: string, status: DestinationStatus): boolean {
+    const dispatcher = this.dispatcher;
+    if (!dispatcher) return false;
+    const set = dispatcher.sets.get(setId);
+    const wanted = uri.toLowerCase();
+    const targets = set ? (uri === 'all' ? set.destinations : set.destinations.filter((d) => d.uri.toLowerCase() === wanted).slice(0, 1)) : [];
+    const before = targets.map((d) => dispatcher.statusOf(setId, d.uri));
+    if (!dispatcher.setState(setId, uri, status)) return false;
+    targets.forEach((d, i) => {
+      const was = before[i];
+      this.streaks.delete(`${setId} ${d.uri}`);
+      if (!was || (was.state === status.state && was.probing === status.probing)) return;
+      this.publish({ ...this.eventHead(), set: setId, uri: d.uri, cause: 'admin', state: status.state, previous: was.state, probing: status.probing, direction: isUsable(status) ? 'up' : 'down' });
+      this.logger.info({ set: setId, uri: d.uri, state: status.state, previous: was.state }, 'dispatcher destination state set by an operator');
+    });
+    return true;
+  }
+
   /** The probe result, or undefined when no edge could be asked. */
   private async ask(config: ProbeConfig, d: Destination): Promise<OptionsProbeResult | undefined> {
     const id = `${this.routerId}.probe.${(++this.seq).toString(36)}`;
@@ -136,12 +160,9 @@ export class DispatcherProber {
     this.counters.transition(direction);
     const level = direction === 'up' ? 'info' : 'warn';
     this.logger[level]({ set: d.setId, uri: d.uri, state: after.state, previous: before.state, status: result.status, reason: result.reason }, `dispatcher destination ${direction === 'up' ? 'up' : 'down'}`);
-    const event: DispatcherStateEvent = {
-      event_id: `${this.routerId}.ds.${this.now().toString(36)}.${(++this.seq).toString(36)}`,
-      type: 'dispatcher.state',
-      version: CONTRACT_VERSION,
-      time: new Date(this.now()).toISOString(),
-      router: this.routerId,
+    this.publish({
+      ...this.eventHead(),
+      cause: 'keepalive',
       set: d.setId,
       uri: d.uri,
       state: after.state,
@@ -151,7 +172,20 @@ export class DispatcherProber {
       status: result.status,
       reason: result.reason,
       local: result.local,
+    });
+  }
+
+  private eventHead(): Pick<DispatcherStateEvent, 'event_id' | 'type' | 'version' | 'time' | 'router'> {
+    return {
+      event_id: `${this.routerId}.ds.${this.now().toString(36)}.${(++this.seq).toString(36)}`,
+      type: 'dispatcher.state',
+      version: CONTRACT_VERSION,
+      time: new Date(this.now()).toISOString(),
+      router: this.routerId,
     };
+  }
+
+  private publish(event: DispatcherStateEvent): void {
     this.bus.publishEvent(subjects.events.dispatcherState, Buffer.from(JSON.stringify(event)), { msgId: event.event_id }).catch((e: unknown) => {
       this.logger.warn({ err: e }, 'dispatcher state event not stored');
     });

@@ -2,10 +2,11 @@
  * Routers share dispatcher destination states through the dispatcher-state events: what one
  * router's keepalives found, the others apply at once.
  */
-import { createValidators, CONTRACT_VERSION, subjects, type DispatcherStateEvent } from '@sipmesh/contracts';
+import { createValidators, CONTRACT_VERSION, decodeEvents, subjects, type DispatcherStateEvent } from '@sipmesh/contracts';
 import { createLogger, LocalBus } from '@sipmesh/runtime';
 import { describe, expect, it } from 'vitest';
 import { Dispatcher } from '../policy/dispatcher/dispatcher.js';
+import { DispatcherProber } from './dispatcher-prober.js';
 import { DispatcherStateFollower } from './dispatcher-state-follower.js';
 
 function dispatcher(): Dispatcher {
@@ -64,5 +65,38 @@ describe('dispatcher states shared by routers', () => {
     await publish(bus, { ...event({}), state: 'sleeping' });
     expect(d.statusOf(1, 'sip:192.0.2.11:5060')?.state).toBe('active');
     expect(followed).toEqual([]);
+  });
+});
+
+describe('dispatcher.set_state shared by routers', () => {
+  it("applies an operator's state set on another router, for one destination and for all", async () => {
+    const bus = new LocalBus();
+    const logger = createLogger({ service: 't', level: 'silent' });
+    const [d1, d2] = [dispatcher(), dispatcher()];
+    const counters = { probe: () => undefined, transition: () => undefined };
+    const p1 = new DispatcherProber(bus, 'r1', createValidators(), counters, logger);
+    p1.use(d1, undefined);
+    new DispatcherStateFollower(bus, 'r2', createValidators(), () => d2, logger).start();
+
+    expect(p1.setStateByAdmin(1, 'SIP:192.0.2.12:5060', { state: 'inactive', probing: false })).toBe(true);
+    await bus.flush();
+    expect(d1.statusOf(1, 'sip:192.0.2.12:5060')).toEqual({ state: 'inactive', probing: false });
+    expect(d2.statusOf(1, 'sip:192.0.2.12:5060')).toEqual({ state: 'inactive', probing: false });
+    expect(d2.statusOf(1, 'sip:192.0.2.11:5060')?.state).toBe('active');
+
+    expect(p1.setStateByAdmin(1, 'all', { state: 'disabled', probing: false })).toBe(true);
+    await bus.flush();
+    expect([d2.statusOf(1, 'sip:192.0.2.11:5060')?.state, d2.statusOf(1, 'sip:192.0.2.12:5060')?.state]).toEqual(['disabled', 'disabled']);
+
+    const announced = bus.readEvents().flatMap((e) => decodeEvents(e.data) as DispatcherStateEvent[]);
+    expect(announced.map((e) => `${e.cause} ${e.uri} ${e.previous}->${e.state} ${e.direction}`).sort()).toEqual([
+      'admin sip:192.0.2.11:5060 active->disabled down',
+      'admin sip:192.0.2.12:5060 active->inactive down',
+      'admin sip:192.0.2.12:5060 inactive->disabled down',
+    ]);
+    // unknown set or URI: nothing set, nothing announced
+    expect(p1.setStateByAdmin(7, 'all', { state: 'active', probing: false })).toBe(false);
+    expect(p1.setStateByAdmin(1, 'sip:198.51.100.1', { state: 'active', probing: false })).toBe(false);
+    expect(bus.readEvents()).toHaveLength(3);
   });
 });

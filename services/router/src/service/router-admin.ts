@@ -24,7 +24,7 @@ export function mountRouterAdmin(app: Express, router: RouterApp): void {
       res.status(400).json({ error: { code: 'ROUTER_ERR_BAD_REQUEST', message: 'expected {"state": "a|i|d|t[p]", "group": <set id>, "address": "<uri>|all"}' } });
       return;
     }
-    const r = dispatcherSetStateRpc(router.dispatcher(), body.state, body.group, body.address);
+    const r = dispatcherSetStateRpc((g, a, st) => router.prober.setStateByAdmin(g, a, st), body.state, body.group, body.address);
     if (r.ok) res.json({ status: r.message });
     else res.status(r.message === 'Unknown State Value' ? 400 : 404).json({ error: { code: 'ROUTER_ERR_SET_STATE', message: r.message } });
   });

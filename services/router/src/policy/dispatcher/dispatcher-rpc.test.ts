@@ -47,14 +47,14 @@ describe('dispatcher.list and dispatcher.set_state RPC', () => {
     const d = load(BOOK_LIST);
     const flags = (): string | undefined => dispatcherListRpc(d).RECORDS[2]?.SET.TARGETS.find((t) => t.DEST.URI === 'sip:kb-fs1:5080')?.DEST.FLAGS;
     for (const [state, shown] of [['ip', 'IP'], ['0', 'IX'], ['AP', 'AP'], ['d', 'DX'], ['DP', 'DX'], ['3p', 'TP'], ['1', 'AX']]) {
-      expect(dispatcherSetStateRpc(d, state!, 300, 'sip:kb-fs1:5080')).toEqual({ ok: true, message: 'Ok. Dispatcher state updated.' });
+      expect(dispatcherSetStateRpc((g, a, st) => d.setState(g, a, st), state!, 300, 'sip:kb-fs1:5080')).toEqual({ ok: true, message: 'Ok. Dispatcher state updated.' });
       expect(flags(), state).toBe(shown);
     }
-    expect(dispatcherSetStateRpc(d, 'I', 300, 'all')).toMatchObject({ ok: true });
+    expect(dispatcherSetStateRpc((g, a, st) => d.setState(g, a, st), 'I', 300, 'all')).toMatchObject({ ok: true });
     expect(dispatcherListRpc(d).RECORDS[2]?.SET.TARGETS.map((t) => t.DEST.FLAGS)).toEqual(['IX', 'IX']);
-    expect(dispatcherSetStateRpc(d, 'X', 300, 'sip:kb-fs1:5080')).toEqual({ ok: false, code: 500, message: 'Unknown State Value' });
-    expect(dispatcherSetStateRpc(d, 'A', 300, 'sip:nowhere')).toEqual({ ok: false, code: 500, message: 'State Update Failed' });
-    expect(dispatcherSetStateRpc(d, 'A', 999, 'all')).toEqual({ ok: false, code: 500, message: 'State Update Failed' });
+    expect(dispatcherSetStateRpc((g, a, st) => d.setState(g, a, st), 'X', 300, 'sip:kb-fs1:5080')).toEqual({ ok: false, code: 500, message: 'Unknown State Value' });
+    expect(dispatcherSetStateRpc((g, a, st) => d.setState(g, a, st), 'A', 300, 'sip:nowhere')).toEqual({ ok: false, code: 500, message: 'State Update Failed' });
+    expect(dispatcherSetStateRpc((g, a, st) => d.setState(g, a, st), 'A', 999, 'all')).toEqual({ ok: false, code: 500, message: 'State Update Failed' });
     expect(parseRpcState('')).toBeUndefined();
   });
 

@@ -79,10 +79,18 @@ export function parseRpcState(text: string): DestinationStatus | undefined {
   }
 }
 
-/** `dispatcher.set_state`, answered with Kamailio's messages (its faults are code 500). */
-export function dispatcherSetStateRpc(dispatcher: Dispatcher, state: string, group: number, address: string): { ok: true; message: string } | { ok: false; code: 500; message: string } {
+/**
+ * `dispatcher.set_state`, answered with Kamailio's messages (its faults are code 500). `setState`
+ * applies it (Dispatcher.setState, or the router's announcing setter).
+ */
+export function dispatcherSetStateRpc(
+  setState: (group: number, address: string, status: DestinationStatus) => boolean,
+  state: string,
+  group: number,
+  address: string,
+): { ok: true; message: string } | { ok: false; code: 500; message: string } {
   const status = parseRpcState(state);
   if (!status) return { ok: false, code: 500, message: 'Unknown State Value' };
-  if (!dispatcher.setState(group, address, status)) return { ok: false, code: 500, message: 'State Update Failed' };
+  if (!setState(group, address, status)) return { ok: false, code: 500, message: 'State Update Failed' };
   return { ok: true, message: 'Ok. Dispatcher state updated.' };
 }
