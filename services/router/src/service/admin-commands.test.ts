@@ -27,11 +27,23 @@ const ROUTES = {
         {
           lcr: {
             gateways: { rows: [{ id: 1, lcr_id: 1, gw_name: 'gw1', ip_addr: '192.0.2.20', port: 5060, uri_scheme: 1, transport: 1, strip: 0, prefix: '', defunct: 0 }] },
-            rules: { rows: [{ id: 1, lcr_id: 1, prefix: '44', stopper: 0, enabled: 1 }] },
-            targets: { rows: [{ lcr_id: 1, rule_id: 1, gw_id: 1, priority: 1, weight: 1 }] },
+            rules: {
+              rows: [
+                { id: 1, lcr_id: 1, prefix: '44', stopper: 0, enabled: 1 },
+                { id: 2, lcr_id: 1, prefix: '4420', from_uri: '^sip:1000@', stopper: 1, enabled: 1 },
+                { id: 3, lcr_id: 1, prefix: '49', stopper: 0, enabled: 0 },
+              ],
+            },
+            targets: { rows: [{ lcr_id: 1, rule_id: 1, gw_id: 1, priority: 1, weight: 1 }, { lcr_id: 1, rule_id: 2, gw_id: 1, priority: 2, weight: 10 }] },
           },
         },
         { pdt: { source: { rows: [{ sdomain: '*', prefix: '123', domain: 'rts.xswitch.cn' }, { sdomain: '*', prefix: '1239', domain: 'other.example' }, { sdomain: 'sip.xswitch.cn', prefix: '55', domain: 'gw.example' }] }, sdomain: 'from_domain', fallback: true } },
+        {
+          prefix_route: {
+            source: { rows: [{ prefix: '021', route: 'SH' }, { prefix: '010', route: 'BJ' }] },
+            routes: { BJ: { routes: [{ dst_uri: 'sip:kb-fs1:5080' }] }, SH: { reply: { code: 403, reason: 'Forbidden' } } },
+          },
+        },
         { geoip2: { path: 'city.mmdb' } },
         { dispatcher: { set: 1 } },
       ],
@@ -82,6 +94,37 @@ describe('router admin commands', () => {
     expect(r.gateways[0]?.ruri).toMatch(/^sip:441000@192\.0\.2\.20/);
   });
 
+  it('answers lcr.load_gws and lcr.dump_rules with Kamailio\'s parameters and fields', async () => {
+    const gws = (await onBus('lcr.load_gws', { lcr_id: 1, uri_user: '442000', caller_uri: 'sip:1000@example.com' })).result as { gateways: { gw_name: string; rule_id: number }[] };
+    expect(gws.gateways.map((g) => `${g.gw_name} ${g.rule_id}`)).toEqual(['gw1 2']);
+    expect((await onBus('lcr.load_gws', { uri_user: '44' })).error?.code).toBe(-32602);
+    const all = (await onBus('lcr.dump_rules')).result as { rules: { id: number; prefix: string; from_uri: string; stopper: number; targets: unknown[] }[] };
+    // the disabled rule 3 is not loaded, as in Kamailio
+    expect(all.rules.map((r) => `${r.id} ${r.prefix} ${r.stopper}`)).toEqual(['1 44 0', '2 4420 1']);
+    expect(all.rules[1]).toMatchObject({ lcr_id: 1, from_uri: '^sip:1000@', targets: [{ gw_id: 1, gw_name: 'gw1', priority: 2, weight: 10 }] });
+    const some = (await onBus('lcr.dump_rules', { lcr_id: 1, prefix: '442' })).result as { rules: { id: number }[] };
+    expect(some.rules.map((r) => r.id)).toEqual([2]);
+  });
+
+  it('lists mtree entries and prefix_route entries (kamcmd mtree.list, prefix_route.dump)', async () => {
+    expect((await onBus('mtree.list', { tree: 'routing' })).result).toEqual({
+      tree: 'routing',
+      entries: [
+        { tprefix: '9', tvalue: '1' },
+        { tprefix: '91', tvalue: '2' },
+        { tprefix: '9196', tvalue: '3' },
+      ],
+    });
+    expect(((await onBus('mtree.list', { tree: 'routing', prefix: '91' })).result?.['entries'] as unknown[]).length).toBe(2);
+    expect((await onBus('mtree.list', { tree: 'other' })).error?.code).toBe(404);
+    const pr = (await onBus('prefix_route.dump')).result as { tables: { step: string; entries: unknown[] }[] };
+    expect(pr.tables).toHaveLength(1);
+    expect(pr.tables[0]?.entries).toEqual([
+      { prefix: '010', route: 'BJ' },
+      { prefix: '021', route: 'SH' },
+    ]);
+  });
+
   it('changes dispatcher state on the router addressed, seen in dispatcher.list', async () => {
     expect((await onBus('dispatcher.set_state', { state: 'i', group: 1, address: 'sip:192.0.2.11:5060' }, 'r7')).result).toEqual({ status: 'Ok. Dispatcher state updated.' });
     const list = (await onBus('dispatcher.list')).result as { RECORDS: { SET: { TARGETS: { DEST: { URI: string; FLAGS: string } }[] } }[] };
@@ -100,7 +143,7 @@ describe('router admin commands', () => {
   });
 
   it('reloads the data under the module names kamcmd uses', async () => {
-    for (const name of ['dispatcher.reload', 'dialplan.reload', 'mtree.reload', 'lcr.reload', 'pdt.reload', 'cr.reload']) {
+    for (const name of ['dispatcher.reload', 'dialplan.reload', 'mtree.reload', 'lcr.reload', 'pdt.reload', 'cr.reload', 'cr.reload_routes', 'prefix_route.reload']) {
       expect((await onBus(name)).result, name).toEqual({ status: 'ok' });
     }
     expect((await onBus('dialplan.translate', { dpid: 1, input: '102' })).result?.['output']).toBe('212341234');
@@ -110,6 +153,7 @@ describe('router admin commands', () => {
     expect((await onBus('geoip2.match', { ip: '81.2.69.160' })).result).toMatchObject({ ip: '81.2.69.160', cc: 'GB', city: 'London' });
     expect((await onBus('geoip2.match', { ip: '10.0.0.1' })).error?.code).toBe(404);
     expect((await onBus('carrierroute.dump')).error?.message).toBe('no carrierroute is loaded');
+    expect((await onBus('cr.dump_routes')).error?.message).toBe('no carrierroute is loaded');
   });
 
   it('serves the same commands over HTTP, and lists them', async () => {

@@ -16,6 +16,7 @@ import type { MTree } from '../policy/prefix/mtree.js';
 import type { CarrierRouteTables } from '../policy/carrierroute/carrier-tables.js';
 import type { GeoIpDatabase } from '../policy/geoip/geoip-database.js';
 import type { PdtTable } from '../policy/translate/pdt.js';
+import type { PrefixRouteTable } from '../policy/prefix/prefix-route.js';
 
 export { CommandError };
 
@@ -91,6 +92,16 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
     },
   },
   {
+    name: 'mtree.list',
+    help: 'params: tree, prefix (optional: entries whose tprefix starts with it) — the tree\'s prefixes and values (Kamailio mtree.list)',
+    run: (p, r) => {
+      const tree = str(p, 'tree');
+      const prefix = optionalStr(p, 'prefix') ?? '';
+      const entries = [...exposed<MTree>(r, 'mtree', tree).entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return { tree, entries: entries.map(([tprefix, tvalue]) => ({ tprefix, tvalue })) };
+    },
+  },
+  {
     name: 'mtree.summary',
     help: 'params: tree — number of prefixes',
     run: (p, r) => {
@@ -101,13 +112,20 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
   {
     name: 'lcr.lookup',
     help: 'params: number, lcr_id (default 1), from (caller URI), ruri — the gateways in the order calls would try them',
+    run: (p, r) => lcrGateways(r, int(p, 'lcr_id', 1), str(p, 'number'), optionalStr(p, 'from'), optionalStr(p, 'ruri')),
+  },
+  {
+    name: 'lcr.load_gws',
+    help: 'params: lcr_id, uri_user, caller_uri, request_uri — as lcr.lookup, under Kamailio\'s name and parameters',
+    run: (p, r) => lcrGateways(r, int(p, 'lcr_id'), str(p, 'uri_user'), optionalStr(p, 'caller_uri'), optionalStr(p, 'request_uri')),
+  },
+  {
+    name: 'lcr.dump_rules',
+    help: 'params: lcr_id (default: every loaded instance), prefix (rules whose prefix starts with it) — the enabled rules with their targets (Kamailio lcr.dump_rules)',
     run: (p, r) => {
-      const lcrId = int(p, 'lcr_id', 1);
-      const user = str(p, 'number');
-      const from = typeof p['from'] === 'string' ? p['from'] : '';
-      const ruri = typeof p['ruri'] === 'string' ? p['ruri'] : `sip:${user}@localhost`;
-      const choices = exposed<LcrTable>(r, 'lcr', String(lcrId)).lookup({ user, callerUri: from, requestUri: ruri }, { random: Math.random, nowSec: Math.floor(Date.now() / 1000) });
-      return { number: user, gateways: choices.map((c) => ({ gw_name: c.gateway.name, rule_id: c.ruleId, ruri: c.ruri, dst_uri: c.dstUri ?? null })) };
+      const ids = p['lcr_id'] === undefined ? [...(r.exposed().get('lcr')?.keys() ?? [])] : [String(int(p, 'lcr_id'))];
+      const prefix = optionalStr(p, 'prefix') ?? '';
+      return { rules: ids.flatMap((id) => exposed<LcrTable>(r, 'lcr', id).dumpRules(prefix)) };
     },
   },
   {
@@ -159,8 +177,17 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       return { entries };
     },
   },
+  {
+    name: 'prefix_route.dump',
+    help: 'The prefix → route entries of every prefix_route step, by step (Kamailio prefix_route.dump)',
+    run: (_p, r) => {
+      const tables = r.exposed().get('prefix_route');
+      if (!tables || tables.size === 0) throw new CommandError(404, 'no prefix_route is loaded');
+      return { tables: [...tables].map(([step, t]) => ({ step, entries: (t as PrefixRouteTable).entries() })) };
+    },
+  },
   // Kamailio reloads one module's table; here a reload reads the routes file and all its data.
-  ...['dispatcher.reload', 'dialplan.reload', 'mtree.reload', 'lcr.reload', 'pdt.reload', 'drouting.reload', 'cr.reload', 'permissions.addressReload'].map(
+  ...['dispatcher.reload', 'dialplan.reload', 'mtree.reload', 'lcr.reload', 'pdt.reload', 'drouting.reload', 'cr.reload', 'cr.reload_routes', 'prefix_route.reload', 'permissions.addressReload'].map(
     (name): AdminCommand => ({
       name,
       help: `Reloads the routes file and all its data (Kamailio ${name}; the loaded data serves until the new is ready)`,
@@ -181,12 +208,26 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       return { ip, ...location };
     },
   },
-  {
-    name: 'carrierroute.dump',
-    help: 'params: carrier (when several are loaded) — its routing domains, prefixes and rules (Kamailio cr.dump_routes)',
-    run: (p, r) => ({ carriers: only<CarrierRouteTables>(r, 'carrierroute', p['carrier']).dump() }),
-  },
+  ...['carrierroute.dump', 'cr.dump_routes'].map(
+    (name): AdminCommand => ({
+      name,
+      help: 'params: carrier (when several are loaded) — its routing domains, prefixes and rules (Kamailio cr.dump_routes)',
+      run: (p, r) => ({ carriers: only<CarrierRouteTables>(r, 'carrierroute', p['carrier']).dump() }),
+    }),
+  ),
 ];
+
+/** A string parameter that may be left out (undefined when absent or empty). */
+function optionalStr(p: Record<string, unknown>, name: string): string | undefined {
+  const v = p[name];
+  return v === undefined || v === '' ? undefined : str(p, name);
+}
+
+/** The gateways a call to `user` would try, in order (lcr.lookup, lcr.load_gws). */
+function lcrGateways(r: RouterApp, lcrId: number, user: string, from: string | undefined, ruri: string | undefined): unknown {
+  const choices = exposed<LcrTable>(r, 'lcr', String(lcrId)).lookup({ user, callerUri: from ?? '', requestUri: ruri ?? `sip:${user}@localhost` }, { random: Math.random, nowSec: Math.floor(Date.now() / 1000) });
+  return { number: user, gateways: choices.map((c) => ({ gw_name: c.gateway.name, rule_id: c.ruleId, ruri: c.ruri, dst_uri: c.dstUri ?? null })) };
+}
 
 /** The one loaded instance of `kind` when `key` is not given and there is exactly one. */
 function only<T>(router: RouterApp, kind: string, key: unknown): T {

@@ -89,6 +89,18 @@ interface Candidate {
   readonly randomWeight: number;
 }
 
+/** A rule as `lcr.dump_rules` shows it. */
+export interface LcrRuleDump {
+  readonly lcr_id: number;
+  readonly id: number;
+  readonly prefix: string;
+  readonly from_uri: string;
+  readonly request_uri: string;
+  readonly mt_tvalue: string;
+  readonly stopper: 0 | 1;
+  readonly targets: readonly { gw_id: number; gw_name: string; priority: number; weight: number }[];
+}
+
 export type LcrTableBuild = { ok: true; table: LcrTable } | { ok: false; errors: string[] };
 
 export class LcrTable {
@@ -174,6 +186,30 @@ export class LcrTable {
       else trie.set(rule.prefix, [rule]);
     }
     return { ok: true, table: new LcrTable(options.lcrId, trie, gateways, options.callerTree, options.priorityOrdering ?? false, byId.size) };
+  }
+
+  /**
+   * The enabled rules, by prefix then id, with their targets (Kamailio `lcr.dump_rules`); `prefix`
+   * keeps the rules whose prefix starts with it.
+   */
+  dumpRules(prefix = ''): LcrRuleDump[] {
+    const out: LcrRuleDump[] = [];
+    for (const [rulePrefix, rules] of this.rules.entries()) {
+      if (!rulePrefix.startsWith(prefix)) continue;
+      for (const r of rules) {
+        out.push({
+          lcr_id: this.lcrId,
+          id: r.id,
+          prefix: rulePrefix,
+          from_uri: r.fromUri?.source ?? '',
+          request_uri: r.requestUri?.source ?? '',
+          mt_tvalue: r.mtTvalue ?? '',
+          stopper: r.stopper ? 1 : 0,
+          targets: r.targets.map((t) => ({ gw_id: t.gateway.id, gw_name: t.gateway.name, priority: t.priority, weight: t.weight })),
+        });
+      }
+    }
+    return out.sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : a.id - b.id));
   }
 
   /** `load_gws` then `next_gw` until none is left: the gateways to try, in order, with their URIs. */

@@ -81,5 +81,6 @@ async function buildPrefixRouteStep(spec: PrefixRouteStepSpec, ctx: StepBuildCon
   if (errors.length > 0 || !rows.ok) return { ok: false, errors };
   const table = PrefixRouteTable.fromRows(rows.rows, new Set(routes.keys()), rows.origin);
   if (!table.ok) return { ok: false, errors: table.errors.map((e) => `${ctx.where}: ${e}`) };
+  ctx.expose('prefix_route', ctx.where, table.table);
   return { ok: true, step: new PrefixRouteStep(table.table, routes) };
 }

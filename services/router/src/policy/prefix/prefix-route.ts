@@ -54,6 +54,11 @@ export class PrefixRouteTable {
     return this.trie.size;
   }
 
+  /** Every prefix and its route, prefixes in order (`prefix_route.dump`). */
+  entries(): PrefixRouteMatch[] {
+    return [...this.trie.entries()].map(([, m]) => m).sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  }
+
   /** The route of the longest prefix of `user`'s digits; undefined when none matches or `user` has no digit. */
   match(user: string): PrefixRouteMatch | undefined {
     const digits = digitsOf(user);
