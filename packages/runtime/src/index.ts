@@ -75,3 +75,7 @@ export type { MigrationOptions, MigrationResult } from './data/migrations.js';
 // Admin commands (kamcmd-style) over HTTP and the bus
 export { CommandError, intParam, mountAdminCommands, serveAdminCommandsOnBus, stringParam } from './admin/admin-commands.js';
 export type { AdminBusSubjects, AdminCommand } from './admin/admin-commands.js';
+
+// SIP facts every SIP-aware service decides alike (nat_uac_test)
+export { isPrivateAddress, natUacTest, NatTest, viaSentBy } from './sip/nat-detection.js';
+export type { NatFacts } from './sip/nat-detection.js';

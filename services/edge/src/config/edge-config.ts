@@ -151,6 +151,27 @@ export const edgeConfigSchema = {
         },
       },
     },
+    nat: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: "Reaching user agents behind NAT inside dialogs (Kamailio nathelper's set_contact_alias and handle_ruri_alias)",
+      properties: {
+        contactAlias: {
+          type: 'boolean',
+          default: true,
+          description:
+            'Add ;alias=ip~port~proto (the address the message really came from) to the Contact of a request from a user agent behind NAT (first hop, see test) and of a 1xx/2xx answering from behind NAT; an in-dialog request whose Request-URI carries the alias goes to that address with the parameter removed',
+        },
+        test: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 31,
+          default: 19,
+          description: 'nat_uac_test bits that detect a request from behind NAT: 1 Contact is a private address, 2 Via address is not the source address, 16 Via port is not the source port',
+        },
+      },
+    },
     transactions: {
       type: 'object',
       additionalProperties: false,
@@ -241,6 +262,7 @@ export interface EdgeConfig {
     maxAttempts: number;
   };
   registrar: { enabled: boolean; relayPeers: string[] };
+  nat: { contactAlias: boolean; test: number };
   transactions: { maxActive: number };
   tcp: { idleTimeoutMs: number; connectTimeoutMs: number; maxConnections: number };
   udp: { recvBufferBytes: number };

@@ -3,7 +3,8 @@
  * (RFC 3261 §16.6 steps 1-8): Request-URI, Max-Forwards, Record-Route, Route (our entries removed,
  * Path, strict-router handling), our Via on top, the previous hop's Via with received/rport, and
  * the per-route header changes of the route answer; for a uac_auth re-send or a dialog with a CSeq
- * offset (dialog-cseq.ts) also the CSeq number, Record-Route parameters and the digest credentials.
+ * offset (dialog-cseq.ts) also the CSeq number, Record-Route parameters and the digest credentials,
+ * and for a user agent behind NAT its Contact with an alias (nat-alias.ts).
  */
 import type { Route } from '@sipmesh/contracts';
 import { MessageEdits } from '../parser/message-edits.js';
@@ -15,6 +16,7 @@ import { decodeHeaderValue, splitListRanges } from '../parser/header-value.js';
 import type { Listener } from '../transport/transport.js';
 import { replaceCseq, shiftRack } from './dialog-cseq.js';
 import { recordRouteLines } from './record-route.js';
+import { contactWithAlias } from './nat-alias.js';
 import { applyRouteEdits, type RouteSet } from './route-set.js';
 import { ourVia } from './via-handling.js';
 
@@ -39,6 +41,8 @@ export interface BranchRequestInput {
   recordRouteParams?: string;
   /** A header line added at the end: the Authorization / Proxy-Authorization of a uac_auth re-send. */
   credentials?: string;
+  /** `alias` added to the Contact URI: the request came from behind NAT (nat-alias.ts). */
+  contactAlias?: string;
 }
 
 export interface BranchRequest {
@@ -102,6 +106,11 @@ export function buildBranchRequest(input: BranchRequestInput): BranchRequest {
     for (const line of extraLines(h.extra)) edits.appendHeader(line);
   }
   if (input.credentials !== undefined) edits.appendHeader(input.credentials);
+  if (input.contactAlias !== undefined) {
+    const field = req.headerFields('contact')[0];
+    const contact = req.contacts[0];
+    if (field && contact) edits.replaceHeaderValue(field, contactWithAlias(contact, input.contactAlias));
+  }
   return { bytes: serializeRequest(req, edits, { withContentLength: input.reliable }), restore };
 }
 

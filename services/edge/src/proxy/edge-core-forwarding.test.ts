@@ -27,7 +27,8 @@ describe('forwarded INVITE', () => {
         'To: <sip:bob@example.com>\r\n' +
         'Call-ID: f81d4fae@10.0.0.5\r\n' +
         'CSeq: 1 INVITE\r\n' +
-        'Contact: <sip:alice@10.0.0.5:5062>\r\n' +
+        // the caller is behind NAT (private Contact, sent from 198.51.100.7): its Contact gets the alias
+        'Contact: <sip:alice@10.0.0.5:5062;alias=198.51.100.7~5062~1>\r\n' +
         'Content-Type: application/sdp\r\n' +
         `Content-Length: ${String(Buffer.byteLength(SDP))}\r\n` +
         '\r\n' +

@@ -33,7 +33,8 @@ import type { Resolver, ResolveResult } from './next-hop.js';
 import type { OurAddresses } from './our-addresses.js';
 import type { CompletedTransaction, ProxyContext, ProxyCounter, RouteAsker, TransportSet } from './proxy-context.js';
 import { ProxyTransaction } from './proxy-transaction.js';
-import { chooseNextHop, isOurUri, processRoutes, type RouteSet } from './route-set.js';
+import { chooseNextHop, isOurUri, processRoutes, takeRuriAlias, type RouteSet } from './route-set.js';
+import { requestAlias } from './nat-alias.js';
 import { requestServerKey } from './server-key.js';
 import { TransactionTrace } from './transaction-trace.js';
 import type { EdgeLogEventName } from '../log-events.js';
@@ -277,11 +278,12 @@ export class EdgeCore implements ProxyContext {
       return;
     }
     this.counters.inc('acks_forwarded');
+    takeRuriAlias(set);
     this.forwardStateless(req, inb, set);
   }
 
   private forwardStateless(req: SipRequest, inb: InboundMessage, set: RouteSet): void {
-    const choice = chooseNextHop(set.requestUri, set.remaining.map((r) => r.uri), undefined);
+    const choice = chooseNextHop(set.requestUri, set.remaining.map((r) => r.uri), set.aliasDst);
     if (!choice) return;
     const go = (r: ResolveResult): void => {
       if (!r.ok) return;
@@ -379,6 +381,7 @@ export class EdgeCore implements ProxyContext {
       this.replyStateless(req, inb, 404, 'Not here');
       return;
     }
+    takeRuriAlias(set);
     this.startTransaction(req, inb, key, set, true);
   }
 
@@ -435,6 +438,7 @@ export class EdgeCore implements ProxyContext {
       routeSet: set,
       inDialog,
       trace: undefined,
+      ...withAlias(requestAlias(req, inb.source, this.config.nat)),
     };
   }
 
@@ -548,4 +552,8 @@ function networkList(entries: readonly string[]): net.BlockList {
     else list.addSubnet(ip, Number(bits), type);
   }
   return list;
+}
+
+function withAlias(alias: string | undefined): { contactAlias?: string } {
+  return alias === undefined ? {} : { contactAlias: alias };
 }

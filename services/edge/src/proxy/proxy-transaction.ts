@@ -29,7 +29,8 @@ import { Branch, type BranchOwner } from './branch.js';
 import { buildBranchRequest, type BranchRequest, type BranchRequestInput } from './branch-request.js';
 import { createsDialog, offsetCseq, offsetRecordRouteParams, replaceCseq } from './dialog-cseq.js';
 import { CodeSet } from './failover-codes.js';
-import { chooseNextHop, type RouteSet } from './route-set.js';
+import { chooseNextHop, isOurUri, type RouteSet } from './route-set.js';
+import { contactWithAlias, responseAlias } from './nat-alias.js';
 import { bestResponseIndex } from './response-selection.js';
 import { REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOutcome } from './proxy-context.js';
 import type { ResolveResult } from './next-hop.js';
@@ -54,6 +55,8 @@ export interface ProxyTransactionInit {
   /** In-dialog requests follow Route/R-URI without asking the router. */
   inDialog: boolean;
   trace: TransactionTrace | undefined;
+  /** The `alias` for the Contact when the request came from behind NAT (nat-alias.ts). */
+  contactAlias?: string;
 }
 
 const NO_HEADERS: readonly string[] = [];
@@ -120,7 +123,9 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     }
     if (this.init.inDialog) {
       this.state = 'relaying';
-      this.applyRoutes({ version: '1.0', routing: 'serial', routes: [{}], record_route: false });
+      // A Request-URI with a NAT alias goes to the alias address (nat-alias.ts).
+      const dst = this.init.routeSet.aliasDst;
+      this.applyRoutes({ version: '1.0', routing: 'serial', routes: [dst !== undefined ? { dst_uri: dst } : {}], record_route: false });
       return;
     }
     const received = this.init.routeSet.received;
@@ -341,6 +346,8 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       maxForwardsDefault: this.ctx.config.sip.maxForwardsDefault,
       reliable: isReliable(dest.transport),
       ...(cseq !== undefined ? { cseq } : {}),
+      // Only where the dialog's requests come back through the edge to find the alias.
+      ...(this.init.contactAlias !== undefined && (this.recordRoute || this.init.inDialog) ? { contactAlias: this.init.contactAlias } : {}),
     };
     const built = buildBranchRequest(input);
     const branch = new Branch(this.ctx, this, {
@@ -543,7 +550,15 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
   // ---- responses upstream ----------------------------------------------------------------
 
   private forwardable(res: SipResponse, branch: Branch, extra: readonly string[] = NO_HEADERS): Buffer {
-    return forwardResponse(res, branch.restore, extra, this.reliableUpstream);
+    return forwardResponse(res, branch.restore, extra, this.reliableUpstream, this.responseAlias(res, branch));
+  }
+
+  /** The NAT alias for the Contact of a response from behind NAT, where the dialog comes back through the edge. */
+  private responseAlias(res: SipResponse, branch: Branch): string | undefined {
+    if (!(this.recordRoute || this.init.inDialog) || res.status >= 300) return undefined;
+    const top = res.recordRoutes[0];
+    const topUri = top ? parseUri(top.uri) : undefined;
+    return responseAlias(res, branch.dest, this.ctx.config.nat, topUri !== undefined && isOurUri(topUri, this.ctx.ours));
   }
 
   private localResponse(status: number, reason: string, headers: readonly string[], body?: { body: Buffer; contentType: string }): Buffer {
@@ -638,7 +653,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     const reliable = this.reliableUpstream;
     for (const b of this.branches) {
       const restore = b.restore;
-      b.detach((status, res) => server.sendFinal(status, forwardResponse(res, restore, NO_HEADERS, reliable)));
+      b.detach((status, res) => server.sendFinal(status, forwardResponse(res, restore, NO_HEADERS, reliable, this.responseAlias(res, b))));
     }
     this.ctx.onReleased(this.txId);
   }
@@ -671,10 +686,16 @@ class FailedRoute {
 
 /**
  * A response on its way upstream (RFC 3261 §16.7 step 3, 9): our Via removed, From/To and the CSeq
- * number put back when the branch changed them, extra header lines (collected challenges) appended.
+ * number put back when the branch changed them, extra header lines (collected challenges) appended,
+ * the Contact of a user agent behind NAT given its alias.
  */
-function forwardResponse(res: SipResponse, restore: Branch['restore'], extra: readonly string[], reliable: boolean): Buffer {
+function forwardResponse(res: SipResponse, restore: Branch['restore'], extra: readonly string[], reliable: boolean, contactAlias?: string): Buffer {
   const edits = new MessageEdits();
+  if (contactAlias !== undefined) {
+    const field = res.headerFields('contact')[0];
+    const contact = res.contacts[0];
+    if (field && contact) edits.replaceHeaderValue(field, contactWithAlias(contact, contactAlias));
+  }
   const top = res.headerFields('via')[0];
   if (top) edits.removeFirstValue(top);
   if (restore.from !== undefined) {

@@ -16,6 +16,7 @@ import { decodeHeaderValue, splitListRanges } from '../parser/header-value.js';
 import type { OurAddresses } from './our-addresses.js';
 import { readCseqOffset, type DialogCseqOffset } from './dialog-cseq.js';
 import { defaultPortFor } from './via-handling.js';
+import { ruriAlias } from './nat-alias.js';
 
 export interface RouteSet {
   /** Request-URI after strict-router compatibility. */
@@ -39,6 +40,11 @@ export interface RouteSet {
    * our URI in the Request-URI after a strict router): see dialog-cseq.ts.
    */
   cseqOffset?: DialogCseqOffset;
+  /**
+   * In-dialog: the Request-URI had a NAT alias and no Route is left after ours (Kamailio
+   * `handle_ruri_alias`): the request goes here; `requestUri` is then without the alias.
+   */
+  aliasDst?: string;
 }
 
 export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
@@ -74,6 +80,15 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
   if (received !== undefined) set.received = received;
   if (cseqOffset !== undefined) set.cseqOffset = cseqOffset;
   return set;
+}
+
+/** Kamailio `handle_ruri_alias` on an in-dialog route set: a NAT alias in the Request-URI becomes the destination. */
+export function takeRuriAlias(set: RouteSet): void {
+  if (set.remaining.length > 0) return;
+  const alias = ruriAlias(set.requestUri);
+  if (!alias) return;
+  set.requestUri = alias.requestUri;
+  set.aliasDst = alias.dstUri;
 }
 
 /** A `received` value (escaped or quoted `sip:ip:port;transport=x`) as a URI, or undefined when it is not one. */

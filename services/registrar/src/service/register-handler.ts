@@ -7,7 +7,7 @@
  */
 import type { Reply, RouteParams } from '@sipmesh/contracts';
 import { AuthResultKind, type DigestAuthenticator } from '../auth/index.js';
-import { natUacTest } from '../nat/nat-detection.js';
+import { natUacTest } from '@sipmesh/runtime';
 import { processRegister, SipTransport, type RegisterConfig, type RegisterFacts, type RegisterOutcome } from '../register/index.js';
 import type { LocationStore } from '../location/index.js';
 

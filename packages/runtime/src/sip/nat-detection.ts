@@ -1,5 +1,5 @@
 /**
- * Whether a REGISTER came from behind NAT, as the book's `nat_uac_test("19")` decides it (Kamailio
+ * Whether a request came from behind NAT, as the book's `nat_uac_test("19")` decides it (Kamailio
  * nathelper, spec §8.14.2): 1 the Contact names a private address (RFC 1918 / RFC 6598), 2 the top
  * Via's address is not the source address, 16 the source port is not the Via's port (5060 when it
  * names none). A phone behind NAT is reached at its source address (`received`), not its Contact.
