@@ -457,6 +457,10 @@ export interface OptionsProbeParams {
    * Longest wait for a final response; a local 408 after it. Default 5000
    */
   timeout_ms?: number;
+  /**
+   * crlf: instead of an OPTIONS, write a CRLFCRLF keep-alive (RFC 5626 §3.5.1) on the edge's open TCP connection to the next hop and never open one; the result is a local 200 when it was written, a local 477 when no connection is open (the phone is unreachable). Over UDP an OPTIONS is sent as usual. Default options
+   */
+  keepalive?: 'options' | 'crlf';
 }
 /**
  * Published by a router on sipmesh.events.v1.dispatcher.state (JetStream stream SIPMESH_EVENTS) when keepalive probing makes a destination stop taking calls (inactive) or take them again (Kamailio's dispatcher:dst-down and dispatcher:dst-up event routes), and when an operator sets a destination's state (dispatcher.set_state). Every router applies what another router announces. Moves between active and trying (still taking calls) are announced only when an operator makes them.

@@ -136,7 +136,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   bound.core = core;
   const uac = new RequestSender({ wheel, timers: profiles.value, table, resolver, transports, now: Date.now });
   bound.uac = uac;
-  const rpc = new EdgeRpc(bus, config.id, validators, new OptionsProber(config.id, uac), new EdgeRequester(config.id, uac));
+  const rpc = new EdgeRpc(bus, config.id, validators, new OptionsProber(config.id, uac, (dest) => tcp?.ping(dest) ?? false), new EdgeRequester(config.id, uac));
   rpc.start();
 
   metrics.readGaugesFrom({

@@ -76,6 +76,16 @@ describe('OPTIONS probe through the edge', () => {
     expect(req).toMatch(/^Max-Forwards: 70\r$/m);
   });
 
+  it('answers a CRLF keep-alive to a TCP address locally (477 without an open connection) and sends an OPTIONS over UDP instead', async () => {
+    seen.length = 0;
+    const tcp = await probe({ uri: 'sip:phone@127.0.0.1:5999;transport=tcp', keepalive: 'crlf' });
+    expect(tcp.result).toMatchObject({ status: 477, reason: 'No Open Connection', local: true, edge: 'probe1' });
+    answer = (req) => respond(req, '200 OK');
+    const udp = await probe({ uri: `sip:127.0.0.1:${peerPort}`, keepalive: 'crlf' });
+    expect(udp.result).toMatchObject({ status: 200, local: false });
+    expect(seen).toHaveLength(1);
+  });
+
   it('passes on a refusal as the peer gave it (the router decides what counts as up)', async () => {
     answer = (req) => respond(req, '404 Not Found');
     const r = await probe({ uri: `sip:nobody@127.0.0.1:${peerPort}` }, subjects.edgeRpc('probe1', 'options'));

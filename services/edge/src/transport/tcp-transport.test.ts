@@ -1,6 +1,7 @@
 /**
  * TCP connection lifetimes over real loopback sockets: idle connections close after the idle
- * timeout, and a connection a phone registered over stays open for as long as it is kept.
+ * timeout, a connection a phone registered over stays open for as long as it is kept, and a CRLF
+ * keep-alive goes only over a connection that is open.
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -47,5 +48,31 @@ describe('TCP connection lifetime', () => {
     await new Promise((r) => setTimeout(r, 1200));
     expect(registered.closed()).toBe(true);
     expect(transport.keepOpen(registered.id, 1500)).toBe(false);
+  });
+});
+
+describe('CRLF keep-alive', () => {
+  it('writes CRLFCRLF on the open connection of a peer, never opens one, and says when there is none', async () => {
+    const inbound: InboundMessage[] = [];
+    transport = await TcpTransport.bind([{ ip: '127.0.0.1', port: 0, advertise: undefined, name: undefined }], { ...OPTIONS, idleTimeoutMs: 5000 }, { message: (m) => void inbound.push(m) });
+    const socket = net.connect({ host: '127.0.0.1', port: transport.listeners[0]?.port as number });
+    const received: Buffer[] = [];
+    socket.on('data', (d: Buffer) => void received.push(d));
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(MESSAGE);
+    for (let i = 0; i < 100 && inbound.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const peer = inbound[0]?.source;
+    if (!peer) throw new Error('message not received');
+
+    expect(transport.ping(peer)).toBe(true);
+    for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(Buffer.concat(received).toString()).toBe('\r\n\r\n');
+
+    // nobody at this address: nothing is opened
+    expect(transport.ping({ transport: 'tcp', ip: '127.0.0.1', port: 9 })).toBe(false);
+    socket.destroy();
+    for (let i = 0; i < 100 && transport.ping(peer); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(transport.ping(peer)).toBe(false);
   });
 });

@@ -25,6 +25,7 @@ export interface TcpTransportOptions {
 }
 
 const CRLF = Buffer.from('\r\n');
+const DOUBLE_CRLF = Buffer.from('\r\n\r\n');
 
 interface Connection {
   id: number;
@@ -150,6 +151,17 @@ export class TcpTransport implements Transport {
     if (conn.socket.destroyed) return { ok: false, code: 'EDGE_ERR_NO_CONNECTION', detail: `connection ${conn.id} closed` };
     conn.socket.write(data);
     return { ok: true };
+  }
+
+  /**
+   * Writes a CRLFCRLF keep-alive (RFC 5626 §3.5.1) on the open connection to `dest`, never opening
+   * one; false when there is none. Keeps a NAT mapping of a phone registered over it open.
+   */
+  ping(dest: TransportAddress): boolean {
+    const conn = this.byPeer.get(peerKey(dest.ip, dest.port));
+    if (!conn || conn.socket.destroyed || !conn.connected) return false;
+    conn.socket.write(DOUBLE_CRLF);
+    return true;
   }
 
   /**

@@ -103,6 +103,12 @@ export const registrarConfigSchema = {
             timeoutMs: { type: 'integer', minimum: 100, maximum: 60000, default: 5000, 'x-unit': 'ms', description: 'How long a ping waits for an answer' },
             from: { type: 'string', default: '', description: 'From URI of the pings (sipping_from); empty: sip:sipmesh@<edge address>' },
             concurrency: { type: 'integer', minimum: 1, default: 100, description: 'Pings in flight at once' },
+            tcp: {
+              enum: ['crlf', 'options'],
+              default: 'crlf',
+              description:
+                'Bindings registered over TCP: crlf writes a CRLFCRLF keep-alive (RFC 5626) on the connection the phone registered over and counts a failure when it is closed; options sends an OPTIONS over it as over UDP',
+            },
           },
         },
       },
@@ -150,7 +156,7 @@ export interface RegistrarConfig extends ServiceConfig {
     credentials: { source: 'file' | 'database'; file: string };
     ban: { maxFailures: number; windowSec: number; banSec: number };
   };
-  nat: { keepalive: { enabled: boolean; intervalSec: number; maxFailures: number; timeoutMs: number; from: string; concurrency: number } };
+  nat: { keepalive: { enabled: boolean; intervalSec: number; maxFailures: number; timeoutMs: number; from: string; concurrency: number; tcp: 'crlf' | 'options' } };
   uac: { source: 'none' | 'file' | 'database'; file: string; contactAddr: string; timerIntervalSec: number; retryIntervalSec: number; maxRetryIntervalSec: number; timeoutMs: number; userAgent: string };
   database: { url: string; migrate: boolean };
 }

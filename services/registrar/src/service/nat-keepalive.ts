@@ -3,7 +3,9 @@
  * `sipping_method=OPTIONS` and `keepalive_timeout`, spec §8.14.2): every interval, each binding
  * stored as behind NAT gets an OPTIONS from the edge that owns it, sent to its `received` address,
  * so the NAT mapping stays open; a binding that answers nothing `maxFailures` rounds in a row is
- * removed (and announced), so calls stop going to a phone that is gone.
+ * removed (and announced), so calls stop going to a phone that is gone. A phone registered over TCP
+ * gets a CRLFCRLF keep-alive on its connection instead (`tcp: crlf`, RFC 5626 §3.5.1); it fails when
+ * the connection is gone, since the phone cannot be reached any other way.
  *
  * The registrar decides, the edge sends (`sipmesh.edge.<edge>.rpc.options`, as the router's
  * dispatcher probes). Any SIP response counts as alive, even an error: the phone answered. An
@@ -27,6 +29,8 @@ export interface NatKeepaliveConfig {
   readonly from: string;
   /** Pings in flight at once. */
   readonly concurrency: number;
+  /** Bindings over TCP: a CRLFCRLF on their connection, or an OPTIONS like the others. Default crlf. */
+  readonly tcp?: 'crlf' | 'options';
 }
 
 export interface NatKeepaliveDeps {
@@ -134,11 +138,13 @@ export class NatKeepalive {
   }
 
   private async ping(b: Binding): Promise<PingOutcome> {
+    const crlf = (this.config.tcp ?? 'crlf') === 'crlf' && b.received !== undefined && /;transport=tcp\b/i.test(b.received);
     const params: OptionsProbeParams = {
       uri: b.contact,
       ...(b.received !== undefined ? { dst_uri: b.received } : {}),
       ...(this.config.from ? { from: this.config.from } : {}),
       timeout_ms: this.config.timeoutMs,
+      ...(crlf ? { keepalive: 'crlf' as const } : {}),
     };
     const body = { jsonrpc: '2.0', id: `natping.${++this.serial}`, method: 'options', params };
     let reply;
@@ -157,6 +163,8 @@ export class NatKeepalive {
       this.deps.logger.info({ aor: b.aor, contact: b.contact, error: v.value.error }, 'NAT keep-alive: edge cannot reach the contact');
       return 'failed';
     }
+    // A CRLF keep-alive has no answer: written on the open connection is alive, no connection is gone.
+    if (crlf) return result.status < 300 ? 'ok' : 'failed';
     return result.local ? 'failed' : 'ok';
   }
 
