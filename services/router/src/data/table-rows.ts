@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { atCheckpoint, runAtOnce, runSliced, type SlicedWork } from './sliced.js';
 
 export type Row = Readonly<Record<string, unknown>>;
 
@@ -59,7 +60,7 @@ export async function loadRows(source: RowSourceSpec, baseDir: string, db: Table
       return { ok: false, error: `${file}: ${(e as Error).message}` };
     }
     try {
-      return { ok: true, rows: file.endsWith('.csv') ? parseCsv(text) : rowsOf(parseYaml(text)), origin: file };
+      return { ok: true, rows: file.endsWith('.csv') ? await runSliced(csvRows(text)) : rowsOf(parseYaml(text)), origin: file };
     } catch (e) {
       return { ok: false, error: `${file}: ${(e as Error).message}` };
     }
@@ -74,10 +75,21 @@ function rowsOf(doc: unknown): Row[] {
 
 /** CSV with a header line of column names; `"` quotes fields, `""` is a quote inside them. */
 export function parseCsv(text: string): Row[] {
+  return runAtOnce(csvRows(text));
+}
+
+/** parseCsv as sliced work (see sliced.ts): it pauses every few hundred records. */
+export function* csvRows(text: string): SlicedWork<Row[]> {
   const records: string[][] = [];
   let field = '';
   let record: string[] = [];
   let quoted = false;
+  const endRecord = (): void => {
+    record.push(field);
+    if (record.some((f) => f !== '')) records.push(record);
+    record = [];
+    field = '';
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
@@ -92,21 +104,25 @@ export function parseCsv(text: string): Row[] {
       field = '';
     } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      if (record.some((f) => f !== '')) records.push(record);
-      record = [];
-      field = '';
+      endRecord();
+      if (atCheckpoint(records.length)) yield;
     } else field += c;
   }
   if (quoted) throw new Error('unterminated quoted field');
-  record.push(field);
-  if (record.some((f) => f !== '')) records.push(record);
+  endRecord();
   const [header, ...body] = records;
   if (!header) return [];
-  return body.map((r, n) => {
-    if (r.length !== header.length) throw new Error(`line ${n + 2}: ${r.length} fields, the header has ${header.length}`);
-    return Object.fromEntries(header.map((h, i) => [h.trim(), r[i]]));
-  });
+  const names = header.map((h) => h.trim());
+  const rows: Row[] = [];
+  for (let n = 0; n < body.length; n++) {
+    const r = body[n] as string[];
+    if (r.length !== names.length) throw new Error(`line ${n + 2}: ${r.length} fields, the header has ${names.length}`);
+    const row: Record<string, unknown> = {};
+    names.forEach((h, i) => (row[h] = r[i]));
+    rows.push(row);
+    if (atCheckpoint(n)) yield;
+  }
+  return rows;
 }
 
 /** Column readers that name the row and column in their errors. */

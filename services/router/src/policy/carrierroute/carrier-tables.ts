@@ -18,6 +18,7 @@
  * which is what Kamailio's unordered SELECT returns then.
  */
 import { RowReader, type Row } from '../../data/table-rows.js';
+import { atCheckpoint, runAtOnce, type SlicedWork } from '../../data/sliced.js';
 import { PrefixTrie } from '../prefix/prefix-trie.js';
 
 /** Characters matched (Kamailio match_mode): digits only (10, leading non-digits skipped), or ASCII (128). */
@@ -128,22 +129,30 @@ export class CarrierRouteTables {
    * A negative prob or strip is refused too (Kamailio would load it and misroute).
    */
   static build(rows: CarrierRouteRows, options: CarrierRouteOptions = {}): CarrierRouteBuild {
+    return runAtOnce(CarrierRouteTables.buildRows(rows, options));
+  }
+
+  /** build as sliced work (a reload builds it between route requests). */
+  static *buildRows(rows: CarrierRouteRows, options: CarrierRouteOptions = {}): SlicedWork<CarrierRouteBuild> {
     const matchMode = options.matchMode ?? 'digits';
     const origin = { routes: 'carrierroute', carriers: 'carrier_name', domains: 'domain_name', failureRoutes: 'carrierfailureroute', ...options.origins };
     const errors: string[] = [];
-    const each = (list: readonly Row[], name: string, fn: (r: RowReader, where: string) => void): void => {
-      inIdOrder(list).forEach(({ row, n }) => {
+    function* each(list: readonly Row[], name: string, fn: (r: RowReader, where: string) => void): SlicedWork<void> {
+      const ordered = yield* inIdOrder(list);
+      for (let i = 0; i < ordered.length; i++) {
+        const { row, n } = ordered[i] as NumberedRow;
+        if (atCheckpoint(i)) yield;
         const where = `${name} row ${n}`;
         try {
           fn(new RowReader(row, where), where);
         } catch (e) {
           errors.push((e as Error).message);
         }
-      });
-    };
+      }
+    }
 
-    const carrierNames = names(rows.carriers, origin.carriers, 'carrier', errors);
-    const domainNames = names(rows.domains, origin.domains, 'domain', errors);
+    const carrierNames = yield* names(rows.carriers, origin.carriers, 'carrier', errors);
+    const domainNames = yield* names(rows.domains, origin.domains, 'domain', errors);
     const building = new Map<number, Map<number, DomainBuild>>([...carrierNames.keys()].map((id) => [id, new Map()]));
     const domainOf = (r: RowReader, where: string): DomainBuild => {
       const carrier = r.int('carrier');
@@ -160,7 +169,7 @@ export class CarrierRouteTables {
     };
 
     let ruleCount = 0;
-    each(rows.routes, origin.routes, (r, where) => {
+    yield* each(rows.routes, origin.routes, (r, where) => {
       const d = domainOf(r, where);
       const prefix = scanPrefix(r, matchMode, where);
       const prob = r.num('prob', 0);
@@ -183,7 +192,7 @@ export class CarrierRouteTables {
     });
 
     let failureRuleCount = 0;
-    each(rows.failureRoutes ?? [], origin.failureRoutes, (r, where) => {
+    yield* each(rows.failureRoutes ?? [], origin.failureRoutes, (r, where) => {
       const d = domainOf(r, where);
       const prefix = scanPrefix(r, matchMode, where);
       const replyCode = r.str('reply_code', '');
@@ -207,10 +216,14 @@ export class CarrierRouteTables {
 
     if (errors.length > 0) return { ok: false, errors };
     const carriers = new Map<number, CrCarrier>();
+    let settled = 0;
     for (const [id, domains] of building) {
       const built = new Map<number, CrDomain>();
       for (const [domainId, d] of domains) {
-        for (const [, groups] of d.routes.entries()) groups.forEach(settleDice);
+        for (const [, groups] of d.routes.entries()) {
+          groups.forEach(settleDice);
+          if (atCheckpoint(settled++)) yield;
+        }
         built.set(domainId, new CrDomain(domainId, domainNames.get(domainId) ?? String(domainId), matchMode, d.routes, d.failures));
       }
       carriers.set(id, { id, name: carrierNames.get(id) ?? String(id), domains: built });
@@ -307,17 +320,37 @@ function optionalId(r: RowReader): number | undefined {
   return r.str('id', '') === '' ? undefined : r.int('id');
 }
 
-function inIdOrder(rows: readonly Row[]): { row: Row; n: number }[] {
-  const numbered = rows.map((row, i) => ({ row, n: i + 1 }));
-  const ids = numbered.map(({ row }) => (row['id'] === null || row['id'] === undefined || row['id'] === '' ? NaN : Number(row['id'])));
-  if (ids.some((id) => !Number.isFinite(id))) return numbered;
-  // Array.prototype.sort is stable: rows of equal id keep their order.
-  return numbered.map((x, i) => ({ ...x, id: ids[i] as number })).sort((a, b) => a.id - b.id);
+interface NumberedRow {
+  readonly row: Row;
+  /** Its row number in the table, from 1. */
+  readonly n: number;
+  readonly id: number;
 }
 
-function names(rows: readonly Row[], origin: string, column: string, errors: string[]): Map<number, string> {
+/** The rows numbered, in id order when every row has one, as sliced work. */
+function* inIdOrder(rows: readonly Row[]): SlicedWork<NumberedRow[]> {
+  const numbered: NumberedRow[] = [];
+  let allIds = true;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Row;
+    if (atCheckpoint(i)) yield;
+    const id = row['id'] === null || row['id'] === undefined || row['id'] === '' ? NaN : Number(row['id']);
+    if (!Number.isFinite(id)) allIds = false;
+    numbered.push({ row, n: i + 1, id });
+  }
+  if (!allIds) return numbered;
+  // Rows usually come in id order; sorting 100,000 of them would hold the event loop.
+  if (numbered.every((x, i) => i === 0 || (numbered[i - 1] as NumberedRow).id <= x.id)) return numbered;
+  // Array.prototype.sort is stable: rows of equal id keep their order.
+  return numbered.sort((a, b) => a.id - b.id);
+}
+
+function* names(rows: readonly Row[], origin: string, column: string, errors: string[]): SlicedWork<Map<number, string>> {
   const out = new Map<number, string>();
-  inIdOrder(rows).forEach(({ row, n }) => {
+  const ordered = yield* inIdOrder(rows);
+  for (let i = 0; i < ordered.length; i++) {
+    const { row, n } = ordered[i] as NumberedRow;
+    if (atCheckpoint(i)) yield;
     const where = `${origin} row ${n}`;
     try {
       const r = new RowReader(row, where);
@@ -329,7 +362,7 @@ function names(rows: readonly Row[], origin: string, column: string, errors: str
     } catch (e) {
       errors.push((e as Error).message);
     }
-  });
+  }
   return out;
 }
 

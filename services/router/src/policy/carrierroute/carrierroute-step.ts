@@ -16,6 +16,7 @@
  * rule's description: cr_route's descavp) for the steps after it, one of which answers.
  */
 import { CONTRACT_VERSION, type RouteAnswer } from '@sipmesh/contracts';
+import { runSliced } from '../../data/sliced.js';
 import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import type { RandomSource } from '../dispatcher/random-source.js';
 import { answer, CONTINUE, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
@@ -173,12 +174,14 @@ async function buildCarrierrouteStep(spec: CarrierrouteStepSpec, ctx: StepBuildC
   if (!routes.ok || !carriers.ok || !domains.ok || (failures && !failures.ok)) {
     return { ok: false, errors: named.flatMap(([name, r]) => (r && !r.ok ? [`${ctx.where}: ${name} ${r.error}`] : [])) };
   }
-  const built = CarrierRouteTables.build(
-    { routes: routes.rows, carriers: carriers.rows, domains: domains.rows, ...(failures ? { failureRoutes: failures.rows } : {}) },
-    {
-      matchMode: spec.match_mode ?? 'digits',
-      origins: { routes: `routes (${routes.origin})`, carriers: `carriers (${carriers.origin})`, domains: `domains (${domains.origin})`, ...(failures ? { failureRoutes: `failure_routes (${failures.origin})` } : {}) },
-    },
+  const built = await runSliced(
+    CarrierRouteTables.buildRows(
+      { routes: routes.rows, carriers: carriers.rows, domains: domains.rows, ...(failures ? { failureRoutes: failures.rows } : {}) },
+      {
+        matchMode: spec.match_mode ?? 'digits',
+        origins: { routes: `routes (${routes.origin})`, carriers: `carriers (${carriers.origin})`, domains: `domains (${domains.origin})`, ...(failures ? { failureRoutes: `failure_routes (${failures.origin})` } : {}) },
+      },
+    ),
   );
   if (!built.ok) return { ok: false, errors: built.errors.map((e) => `${ctx.where}: ${e}`) };
   const tables = built.tables;

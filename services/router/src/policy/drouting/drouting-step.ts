@@ -7,6 +7,7 @@
  * commands as kind `drouting`, key `<policy> step <n> (drouting)`.
  */
 import { CONTRACT_VERSION, type Route } from '@sipmesh/contracts';
+import { runSliced } from '../../data/sliced.js';
 import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import type { RandomSource } from '../dispatcher/random-source.js';
 import { answer, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
@@ -109,19 +110,21 @@ async function buildDroutingStep(spec: DroutingStepSpec, ctx: StepBuildContext, 
   ]);
   const failed = [gateways, rules, gwLists, groups].flatMap((r) => (r && !r.ok ? [`${ctx.where}: ${r.error}`] : []));
   if (!gateways.ok || !rules.ok || (gwLists && !gwLists.ok) || (groups && !groups.ok)) return { ok: false, errors: failed };
-  const built = DrTable.build(
-    { gateways: gateways.rows, rules: rules.rows, gwLists: gwLists?.rows ?? [], groups: groups?.rows ?? [] },
-    {
-      sortOrder: spec.sort_order ?? 'in_order',
-      useDomain: spec.use_domain ?? true,
-      ...(spec.group === undefined ? {} : { defaultGroup: spec.group }),
-      origins: {
-        gateways: `gateways (${gateways.origin})`,
-        rules: `rules (${rules.origin})`,
-        gwLists: `gw_lists (${gwLists?.origin ?? 'none'})`,
-        groups: `groups (${groups?.origin ?? 'none'})`,
+  const built = await runSliced(
+    DrTable.buildRows(
+      { gateways: gateways.rows, rules: rules.rows, gwLists: gwLists?.rows ?? [], groups: groups?.rows ?? [] },
+      {
+        sortOrder: spec.sort_order ?? 'in_order',
+        useDomain: spec.use_domain ?? true,
+        ...(spec.group === undefined ? {} : { defaultGroup: spec.group }),
+        origins: {
+          gateways: `gateways (${gateways.origin})`,
+          rules: `rules (${rules.origin})`,
+          gwLists: `gw_lists (${gwLists?.origin ?? 'none'})`,
+          groups: `groups (${groups?.origin ?? 'none'})`,
+        },
       },
-    },
+    ),
   );
   if (!built.ok) return { ok: false, errors: built.errors.map((e) => `${ctx.where}: ${e}`) };
   // Skipped rows do not refuse the load (Kamailio logs them and routes with the rest); the admin

@@ -22,6 +22,7 @@
  * whose address is not a SIP host are left out and listed in `skipped`, naming the row.
  */
 import { RowReader, type Row } from '../../data/table-rows.js';
+import { atCheckpoint, runAtOnce, type SlicedWork } from '../../data/sliced.js';
 import type { RandomSource } from '../dispatcher/random-source.js';
 import { PrefixTrie } from '../prefix/prefix-trie.js';
 import { drGatewayUri, parseDrGateway, requestUriParts, type DrGateway } from './dr-gateway.js';
@@ -132,23 +133,30 @@ export class DrTable {
   ) {}
 
   static build(rows: DrRows, options: DrTableOptions = {}): DrTableBuild {
+    return runAtOnce(DrTable.buildRows(rows, options));
+  }
+
+  /** build as sliced work (a reload builds it between route requests). */
+  static *buildRows(rows: DrRows, options: DrTableOptions = {}): SlicedWork<DrTableBuild> {
     const errors: string[] = [];
     const skipped: string[] = [];
     const origin = { gateways: 'dr_gateways', rules: 'dr_rules', gwLists: 'dr_gw_lists', groups: 'dr_groups', ...options.origins };
-    const each = (list: readonly Row[], name: string, fn: (r: RowReader, row: Row, where: string) => void): void => {
-      list.forEach((row, i) => {
+    function* each(list: readonly Row[], name: string, fn: (r: RowReader, row: Row, where: string) => void): SlicedWork<void> {
+      for (let i = 0; i < list.length; i++) {
+        const row = list[i] as Row;
+        if (atCheckpoint(i)) yield;
         const where = `${name} row ${i + 1}`;
         try {
           fn(new RowReader(row, where), row, where);
         } catch (e) {
           errors.push((e as Error).message);
         }
-      });
-    };
+      }
+    }
 
     const gateways = new Map<number, DrGateway>();
     const gatewayIds = new Set<number>();
-    each(rows.gateways, origin.gateways, (_r, row, where) => {
+    yield* each(rows.gateways, origin.gateways, (_r, row, where) => {
       const parsed = parseDrGateway(row, where);
       const id = parsed.ok ? parsed.gateway.id : parsed.id;
       if (gatewayIds.has(id)) throw new Error(`${where}: gateway id ${id} is given twice`);
@@ -158,7 +166,7 @@ export class DrTable {
     });
 
     const lists = new Map<number, string>();
-    each(rows.gwLists ?? [], origin.gwLists, (r, _row, where) => {
+    yield* each(rows.gwLists ?? [], origin.gwLists, (r, _row, where) => {
       const id = r.int('id');
       if (lists.has(id)) throw new Error(`${where}: list id ${id} is given twice`);
       lists.set(id, r.str('gwlist'));
@@ -166,7 +174,7 @@ export class DrTable {
 
     const useDomain = options.useDomain ?? true;
     const callerGroups = new Map<string, number>();
-    each(rows.groups ?? [], origin.groups, (r, _row, where) => {
+    yield* each(rows.groups ?? [], origin.groups, (r, _row, where) => {
       const user = r.str('username');
       const domain = r.str('domain', '').toLowerCase();
       const group = r.int('groupid', 0);
@@ -180,7 +188,7 @@ export class DrTable {
 
     const rules: DrRule[] = [];
     const ruleIds = new Set<number>();
-    each(rows.rules, origin.rules, (r, _row, where) => {
+    yield* each(rows.rules, origin.rules, (r, _row, where) => {
       const fields: RuleFields = {
         id: r.int('ruleid'),
         groupid: r.str('groupid'),
@@ -201,7 +209,9 @@ export class DrTable {
 
     const tree = new PrefixTrie<RulesByGroup>();
     const prefixless: RulesByGroup = new Map();
-    for (const rule of rules) {
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i] as DrRule;
+      if (atCheckpoint(i)) yield;
       let byGroup = prefixless;
       if (rule.prefix !== '') {
         byGroup = tree.get(rule.prefix) ?? new Map();

@@ -6,6 +6,7 @@
  * patterns is the From URI (`load_gws_furi(id, $rU, $fu)`).
  */
 import { CONTRACT_VERSION, type Route } from '@sipmesh/contracts';
+import { runSliced } from '../../data/sliced.js';
 import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import type { RandomSource } from '../dispatcher/random-source.js';
 import { answer, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
@@ -105,18 +106,20 @@ async function buildLcrStep(spec: LcrStepSpec, ctx: StepBuildContext, random: Ra
   if (spec.caller_tree) {
     const source = await loadRows(spec.caller_tree.source, ctx.baseDir, ctx.db);
     if (!source.ok) return { ok: false, errors: [`${ctx.where}: caller_tree ${source.error}`] };
-    const tree = MTree.fromRows(source.rows, { name: spec.caller_tree.name ?? 'lcr', charList: spec.caller_tree.char_list ?? MT_DEFAULT_CHAR_LIST }, source.origin);
+    const tree = await runSliced(MTree.buildRows(source.rows, { name: spec.caller_tree.name ?? 'lcr', charList: spec.caller_tree.char_list ?? MT_DEFAULT_CHAR_LIST }, source.origin));
     if (!tree.ok) return { ok: false, errors: tree.errors.map((e) => `${ctx.where}: caller_tree ${e}`) };
     callerTree = tree.tree;
   }
-  const built = LcrTable.build(
-    { gateways: gateways.rows, rules: rules.rows, targets: targets.rows },
-    {
-      lcrId: spec.lcr_id ?? 1,
-      priorityOrdering: spec.priority_ordering ?? false,
-      origins: { gateways: `gateways (${gateways.origin})`, rules: `rules (${rules.origin})`, targets: `targets (${targets.origin})` },
-      ...(callerTree ? { callerTree } : {}),
-    },
+  const built = await runSliced(
+    LcrTable.buildRows(
+      { gateways: gateways.rows, rules: rules.rows, targets: targets.rows },
+      {
+        lcrId: spec.lcr_id ?? 1,
+        priorityOrdering: spec.priority_ordering ?? false,
+        origins: { gateways: `gateways (${gateways.origin})`, rules: `rules (${rules.origin})`, targets: `targets (${targets.origin})` },
+        ...(callerTree ? { callerTree } : {}),
+      },
+    ),
   );
   if (!built.ok) return { ok: false, errors: built.errors.map((e) => `${ctx.where}: ${e}`) };
   ctx.expose('lcr', String(spec.lcr_id ?? 1), built.table);

@@ -17,6 +17,7 @@
  */
 import type { RandomSource } from '../dispatcher/random-source.js';
 import { RowReader, type Row } from '../../data/table-rows.js';
+import { atCheckpoint, runAtOnce, type SlicedWork } from '../../data/sliced.js';
 import { lcrGatewayUris, parseLcrGateway, type LcrGateway } from './lcr-gateway.js';
 import type { MTree } from './mtree.js';
 import { PrefixTrie } from './prefix-trie.js';
@@ -121,22 +122,29 @@ export class LcrTable {
    * load with the row it is in.
    */
   static build(rows: LcrRows, options: LcrTableOptions): LcrTableBuild {
+    return runAtOnce(LcrTable.buildRows(rows, options));
+  }
+
+  /** build as sliced work (a reload builds it between route requests). */
+  static *buildRows(rows: LcrRows, options: LcrTableOptions): SlicedWork<LcrTableBuild> {
     const errors: string[] = [];
     const origin = { gateways: 'lcr_gw', rules: 'lcr_rule', targets: 'lcr_rule_target', ...options.origins };
     const mine = (r: RowReader): boolean => r.int('lcr_id', options.lcrId) === options.lcrId;
-    const each = (list: readonly Row[], name: string, fn: (r: RowReader, row: Row, where: string) => void): void => {
-      list.forEach((row, i) => {
+    function* each(list: readonly Row[], name: string, fn: (r: RowReader, row: Row, where: string) => void): SlicedWork<void> {
+      for (let i = 0; i < list.length; i++) {
+        const row = list[i] as Row;
         const where = `${name} row ${i + 1}`;
         try {
           fn(new RowReader(row, where), row, where);
         } catch (e) {
           errors.push((e as Error).message);
         }
-      });
-    };
+        if (atCheckpoint(i)) yield;
+      }
+    }
 
     const gateways = new Map<number, LcrGateway>();
-    each(rows.gateways, origin.gateways, (r, row, where) => {
+    yield* each(rows.gateways, origin.gateways, (r, row, where) => {
       const lcrId = r.int('lcr_id', options.lcrId);
       if (lcrId !== options.lcrId && lcrId !== 0) return;
       const gw = parseLcrGateway(row, where);
@@ -146,7 +154,7 @@ export class LcrTable {
     });
 
     const byId = new Map<number, LcrRule & { prefix: string }>();
-    each(rows.rules, origin.rules, (r, _row, where) => {
+    yield* each(rows.rules, origin.rules, (r, _row, where) => {
       if (!mine(r)) return;
       const id = r.int('id');
       const enabled = zeroOrOne(r, 'enabled', 1, where);
@@ -166,7 +174,7 @@ export class LcrTable {
       });
     });
 
-    each(rows.targets, origin.targets, (r, _row, where) => {
+    yield* each(rows.targets, origin.targets, (r, _row, where) => {
       if (!mine(r)) return;
       const priority = r.int('priority');
       if (priority < 0 || priority > 255) throw new Error(`${where}: priority ${priority} is not 0-255`);
@@ -180,10 +188,15 @@ export class LcrTable {
 
     if (errors.length > 0) return { ok: false, errors };
     const trie = new PrefixTrie<LcrRule[]>();
-    for (const rule of [...byId.values()].sort((a, b) => a.id - b.id)) {
+    const ordered = [...byId.values()];
+    // Rows usually come in id order; sorting 100,000 of them would hold the event loop.
+    if (!ordered.every((r, i) => i === 0 || (ordered[i - 1] as LcrRule).id < r.id)) ordered.sort((a, b) => a.id - b.id);
+    for (let i = 0; i < ordered.length; i++) {
+      const rule = ordered[i] as LcrRule & { prefix: string };
       const list = trie.get(rule.prefix);
       if (list) list.push(rule);
       else trie.set(rule.prefix, [rule]);
+      if (atCheckpoint(i)) yield;
     }
     return { ok: true, table: new LcrTable(options.lcrId, trie, gateways, options.callerTree, options.priorityOrdering ?? false, byId.size) };
   }

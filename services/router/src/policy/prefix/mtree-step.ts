@@ -9,6 +9,7 @@
  * selection.
  */
 import { CONTRACT_VERSION } from '@sipmesh/contracts';
+import { runSliced } from '../../data/sliced.js';
 import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import { answer, CONTINUE, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
 import { dispatcherKind } from '../steps/builtin-kinds.js';
@@ -79,7 +80,7 @@ export const mtreeKind: StepKind = {
 async function buildMtreeStep(spec: MtreeStepSpec, ctx: StepBuildContext): Promise<StepBuild> {
   const rows = await loadRows(spec.source, ctx.baseDir, ctx.db);
   if (!rows.ok) return { ok: false, errors: [`${ctx.where}: ${rows.error}`] };
-  const built = MTree.fromRows(rows.rows, { name: spec.tree, charList: spec.char_list ?? MT_DEFAULT_CHAR_LIST }, rows.origin);
+  const built = await runSliced(MTree.buildRows(rows.rows, { name: spec.tree, charList: spec.char_list ?? MT_DEFAULT_CHAR_LIST }, rows.origin));
   if (!built.ok) return { ok: false, errors: built.errors.map((e) => `${ctx.where}: ${e}`) };
   const tree = built.tree;
   ctx.expose('mtree', spec.tree, tree);

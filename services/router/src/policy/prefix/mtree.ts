@@ -15,6 +15,7 @@
  * user parses the value, and dstid:weight trees (type 1) are not supported.
  */
 import { RowReader, type Row } from '../../data/table-rows.js';
+import { atCheckpoint, runAtOnce, type SlicedWork } from '../../data/sliced.js';
 import { PrefixTrie, type TrieNode } from './prefix-trie.js';
 
 /** How `mt_match` answers: the value of the longest prefix (Kamailio mode 0), or all values on the path (mode 2). */
@@ -59,16 +60,23 @@ export class MTree {
    * refuses the load (Kamailio's defaults: mt_allow_duplicates=0, mt_ignore_duplicates=0).
    */
   static fromRows(rows: readonly Row[], options: MTreeOptions, origin = 'mtree'): MTreeBuild {
+    return runAtOnce(MTree.buildRows(rows, options, origin));
+  }
+
+  /** fromRows as sliced work (a reload builds it between route requests). */
+  static *buildRows(rows: readonly Row[], options: MTreeOptions, origin = 'mtree'): SlicedWork<MTreeBuild> {
     const charList = options.charList ?? MT_DEFAULT_CHAR_LIST;
     const alphabet = new Set(charList);
     const trie = new PrefixTrie<string>();
     const errors: string[] = [];
     if (charList === '') errors.push(`mtree ${options.name}: char_list is empty`);
-    rows.forEach((row, i) => {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      if (atCheckpoint(i)) yield;
       const where = `${origin} row ${i + 1}`;
       const r = new RowReader(row, where);
       try {
-        if (row['tname'] !== undefined && r.str('tname', '') !== options.name) return;
+        if (row['tname'] !== undefined && r.str('tname', '') !== options.name) continue;
         const prefix = r.str('tprefix');
         const value = r.str('tvalue', '');
         if (prefix === '') throw new Error(`${where}: tprefix is empty`);
@@ -81,7 +89,7 @@ export class MTree {
       } catch (e) {
         errors.push((e as Error).message);
       }
-    });
+    }
     return errors.length > 0 ? { ok: false, errors } : { ok: true, tree: new MTree(options.name, alphabet, trie) };
   }
 

@@ -5,6 +5,7 @@
  * block of that name instead; here the name is also kept as the variable `prefix_route`. No
  * matching prefix: the next step decides (Kamailio's function returns -1 and the script goes on).
  */
+import { runSliced } from '../../data/sliced.js';
 import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import { CONTINUE, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
 import { rulesKind } from '../steps/builtin-kinds.js';
@@ -79,7 +80,7 @@ async function buildPrefixRouteStep(spec: PrefixRouteStepSpec, ctx: StepBuildCon
   const rows = await loadRows(spec.source, ctx.baseDir, ctx.db);
   if (!rows.ok) errors.push(`${ctx.where}: ${rows.error}`);
   if (errors.length > 0 || !rows.ok) return { ok: false, errors };
-  const table = PrefixRouteTable.fromRows(rows.rows, new Set(routes.keys()), rows.origin);
+  const table = await runSliced(PrefixRouteTable.buildRows(rows.rows, new Set(routes.keys()), rows.origin));
   if (!table.ok) return { ok: false, errors: table.errors.map((e) => `${ctx.where}: ${e}`) };
   ctx.expose('prefix_route', ctx.where, table.table);
   return { ok: true, step: new PrefixRouteStep(table.table, routes) };

@@ -8,6 +8,7 @@
  * as the book's description of the module says it should be.
  */
 import { RowReader, type Row } from '../../data/table-rows.js';
+import { atCheckpoint, runAtOnce, type SlicedWork } from '../../data/sliced.js';
 import { PrefixTrie } from './prefix-trie.js';
 
 export interface PrefixRouteMatch {
@@ -31,9 +32,16 @@ export class PrefixRouteTable {
    * keeps the last row, which depends on the table's row order).
    */
   static fromRows(rows: readonly Row[], knownRoutes: ReadonlySet<string>, origin = 'prefix_route'): PrefixRouteBuild {
+    return runAtOnce(PrefixRouteTable.buildRows(rows, knownRoutes, origin));
+  }
+
+  /** fromRows as sliced work (a reload builds it between route requests). */
+  static *buildRows(rows: readonly Row[], knownRoutes: ReadonlySet<string>, origin = 'prefix_route'): SlicedWork<PrefixRouteBuild> {
     const trie = new PrefixTrie<PrefixRouteMatch>();
     const errors: string[] = [];
-    rows.forEach((row, i) => {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      if (atCheckpoint(i)) yield;
       const where = `${origin} row ${i + 1}`;
       const r = new RowReader(row, where);
       try {
@@ -46,7 +54,7 @@ export class PrefixRouteTable {
       } catch (e) {
         errors.push((e as Error).message);
       }
-    });
+    }
     return errors.length > 0 ? { ok: false, errors } : { ok: true, table: new PrefixRouteTable(trie) };
   }
 

@@ -7,6 +7,7 @@
  */
 import type { Row } from '../../data/table-rows.js';
 import { RowReader } from '../../data/table-rows.js';
+import { atCheckpoint, runAtOnce, type SlicedWork } from '../../data/sliced.js';
 import { inNetwork, parseIp, parseNetwork, type Network } from './ip-match.js';
 
 export interface AddressEntry {
@@ -22,13 +23,22 @@ export interface AddressMatch {
   readonly tag: string | undefined;
 }
 
+export type AddressGroupsLoad = { ok: true; groups: AddressGroups } | { ok: false; errors: string[] };
+
 export class AddressGroups {
   constructor(readonly entries: readonly AddressEntry[]) {}
 
-  static fromRows(rows: readonly Row[]): { ok: true; groups: AddressGroups } | { ok: false; errors: string[] } {
+  static fromRows(rows: readonly Row[]): AddressGroupsLoad {
+    return runAtOnce(AddressGroups.buildRows(rows));
+  }
+
+  /** fromRows as sliced work (a reload builds it between route requests). */
+  static *buildRows(rows: readonly Row[]): SlicedWork<AddressGroupsLoad> {
     const errors: string[] = [];
     const entries: AddressEntry[] = [];
-    rows.forEach((row, i) => {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      if (atCheckpoint(i)) yield;
       const where = `address row ${i + 1}`;
       try {
         const r = new RowReader(row, where);
@@ -37,16 +47,24 @@ export class AddressGroups {
       } catch (e) {
         errors.push((e as Error).message);
       }
-    });
+    }
     return errors.length > 0 ? { ok: false, errors } : { ok: true, groups: new AddressGroups(entries) };
   }
 
-  static fromFile(text: string): { ok: true; groups: AddressGroups } | { ok: false; errors: string[] } {
+  static fromFile(text: string): AddressGroupsLoad {
+    return runAtOnce(AddressGroups.buildFile(text));
+  }
+
+  /** fromFile as sliced work (a reload builds it between route requests). */
+  static *buildFile(text: string): SlicedWork<AddressGroupsLoad> {
     const errors: string[] = [];
     const entries: AddressEntry[] = [];
-    text.split(/\r?\n/).forEach((raw, i) => {
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      const raw = lines[i] as string;
+      if (atCheckpoint(i)) yield;
       const line = raw.replace(/#.*$/, '').trim();
-      if (line === '') return;
+      if (line === '') continue;
       const where = `address file line ${i + 1}`;
       const [grp, ip, mask, port, tag] = line.split(/\s+/);
       try {
@@ -59,7 +77,7 @@ export class AddressGroups {
       } catch (e) {
         errors.push((e as Error).message);
       }
-    });
+    }
     return errors.length > 0 ? { ok: false, errors } : { ok: true, groups: new AddressGroups(entries) };
   }
 

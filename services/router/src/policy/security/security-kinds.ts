@@ -12,11 +12,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CONTRACT_VERSION, type Reply } from '@sipmesh/contracts';
-import { loadRows, RowReader, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
+import { atCheckpoint, runSliced, type SlicedWork } from '../../data/sliced.js';
+import { loadRows, RowReader, rowSourceSchema, type Row, type RowSourceSpec } from '../../data/table-rows.js';
 import { answer, CONTINUE, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
 import { outcomeResult, outcomeSchema, replySchema, type OutcomeSpec, type ReplySpec } from '../steps/outcome.js';
 import type { StepKind } from '../steps/step-kind.js';
-import { AddressGroups } from './address-groups.js';
+import { AddressGroups, type AddressGroupsLoad } from './address-groups.js';
 
 const FORBIDDEN: ReplySpec = { code: 403, reason: 'Forbidden' };
 
@@ -63,7 +64,7 @@ export const permissionsKind: StepKind = {
   },
   async build(raw, ctx) {
     const spec = raw as PermissionsSpec;
-    let loaded: ReturnType<typeof AddressGroups.fromRows>;
+    let loaded: AddressGroupsLoad;
     if (spec.address_file !== undefined) {
       const file = path.resolve(ctx.baseDir, spec.address_file);
       let text: string;
@@ -72,11 +73,11 @@ export const permissionsKind: StepKind = {
       } catch (e) {
         return { ok: false, errors: [`${ctx.where}: ${file}: ${(e as Error).message}`] };
       }
-      loaded = AddressGroups.fromFile(text);
+      loaded = await runSliced(AddressGroups.buildFile(text));
     } else {
       const rows = await loadRows(spec.source ?? {}, ctx.baseDir, ctx.db);
       if (!rows.ok) return { ok: false, errors: [`${ctx.where}: ${rows.error}`] };
-      loaded = AddressGroups.fromRows(rows.rows);
+      loaded = await runSliced(AddressGroups.buildRows(rows.rows));
     }
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `${ctx.where}: ${e}`) };
     return { ok: true, step: new PermissionsStep(loaded.groups, spec.group, outcomeResult(spec.on_match, 'continue', FORBIDDEN), outcomeResult(spec.on_no_match, 'continue', FORBIDDEN)) };
@@ -165,19 +166,27 @@ export const blocklistKind: StepKind = {
     const rows = await loadRows(spec.source, ctx.baseDir, ctx.db);
     if (!rows.ok) return { ok: false, errors: [`${ctx.where}: ${rows.error}`] };
     const set = new PrefixSet(spec.char_list ?? '0123456789');
-    const errors: string[] = [];
-    rows.rows.forEach((row, i) => {
-      try {
-        const r = new RowReader(row, `${ctx.where}: ${rows.origin} row ${i + 1}`);
-        const prefix = r.str('tprefix').trim();
-        if (!set.add(prefix, r.str('tvalue', ''))) errors.push(`${ctx.where}: ${rows.origin} row ${i + 1}: prefix "${prefix}" has characters outside char_list`);
-      } catch (e) {
-        errors.push((e as Error).message);
-      }
-    });
+    const errors = await runSliced(addBlocklistRows(set, rows.rows, `${ctx.where}: ${rows.origin}`));
     if (errors.length > 0) return { ok: false, errors };
     return { ok: true, step: new BlocklistStep(set, spec.reply ?? { code: 503, reason: 'Destination Blocked' }) };
   },
 };
+
+/** Adds the blocklist rows to `set` as sliced work (a reload builds it between route requests); gives the errors. */
+function* addBlocklistRows(set: PrefixSet, rows: readonly Row[], origin: string): SlicedWork<string[]> {
+  const errors: string[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Row;
+    if (atCheckpoint(i)) yield;
+    try {
+      const r = new RowReader(row, `${origin} row ${i + 1}`);
+      const prefix = r.str('tprefix').trim();
+      if (!set.add(prefix, r.str('tvalue', ''))) errors.push(`${origin} row ${i + 1}: prefix "${prefix}" has characters outside char_list`);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  return errors;
+}
 
 export const SECURITY_KINDS: readonly StepKind[] = [permissionsKind, blocklistKind];

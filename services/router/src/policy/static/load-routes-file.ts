@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import type { ContractValidators } from '@sipmesh/contracts';
 import type { DispatcherSet } from '../dispatcher/dispatcher-list.js';
@@ -63,10 +64,24 @@ export async function loadRoutesFile(file: string, validators: ContractValidator
   return compileRoutes(doc, path.dirname(file), validators, options);
 }
 
+/**
+ * The routes-file validator for a list of step kinds, compiled once: compiling the schema of every
+ * kind takes long enough to hold up route requests on each reload.
+ */
+const validatorsByKinds = new WeakMap<readonly StepKind[], ValidateFunction<RoutesFile>>();
+function routesValidator(kinds: readonly StepKind[]): ValidateFunction<RoutesFile> {
+  let validate = validatorsByKinds.get(kinds);
+  if (!validate) {
+    const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
+    validate = ajv.compile<RoutesFile>(routesFileSchema(kinds));
+    validatorsByKinds.set(kinds, validate);
+  }
+  return validate;
+}
+
 export async function compileRoutes(doc: unknown, baseDir: string, validators: ContractValidators, options: LoadOptions = {}): Promise<LoadedPolicies> {
   const kinds = options.kinds ?? STEP_KINDS;
-  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
-  const validate = ajv.compile<RoutesFile>(routesFileSchema(kinds));
+  const validate = routesValidator(kinds);
   if (!validate(doc)) {
     return { ok: false, errors: (validate.errors ?? []).map((e) => `routes file ${e.instancePath || '/'}: ${e.message ?? e.keyword}`) };
   }

@@ -5,6 +5,7 @@
  * domain column for that reason). Further rows would be branches in Kamailio with append_branches;
  * the step rewrites to the first only and counts them in `alias_db.matches`. No row: on_no_match.
  */
+import { runSliced } from '../../data/sliced.js';
 import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import { CONTINUE, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
 import type { StepKind } from '../steps/step-kind.js';
@@ -57,7 +58,7 @@ export const aliasDbKind: StepKind = {
     const spec = raw as AliasDbStepSpec;
     const rows = await loadRows(spec.source, ctx.baseDir, ctx.db);
     if (!rows.ok) return { ok: false, errors: [`${ctx.where}: ${rows.error}`] };
-    const loaded = AliasTable.fromRows(rows.rows, rows.origin);
+    const loaded = await runSliced(AliasTable.buildRows(rows.rows, rows.origin));
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `${ctx.where}: ${e}`) };
     const options: AliasLookupOptions = { useDomain: spec.use_domain ?? false, reverse: spec.reverse ?? false, ...(spec.domain_prefix === undefined ? {} : { domainPrefix: spec.domain_prefix }) };
     return { ok: true, step: new AliasDbStep(loaded.aliases, options, noMatchResult(spec.on_no_match)) };

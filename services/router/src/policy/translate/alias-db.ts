@@ -11,6 +11,7 @@
  * on a database NOTIFY, like every other table.
  */
 import { RowReader, type Row } from '../../data/table-rows.js';
+import { atCheckpoint, runAtOnce, type SlicedWork } from '../../data/sliced.js';
 import { stripDomainPrefix } from './request-uri.js';
 
 export interface AliasLookupOptions {
@@ -38,10 +39,17 @@ export class AliasTable {
   ) {}
 
   static fromRows(rows: readonly Row[], origin: string): AliasLoad {
+    return runAtOnce(AliasTable.buildRows(rows, origin));
+  }
+
+  /** fromRows as sliced work (a reload builds it between route requests). */
+  static *buildRows(rows: readonly Row[], origin: string): SlicedWork<AliasLoad> {
     const errors: string[] = [];
     const byAlias = new Map<string, Alias[]>();
     const byUser = new Map<string, Alias[]>();
-    rows.forEach((row, i) => {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      if (atCheckpoint(i)) yield;
       try {
         const r = new RowReader(row, `${origin} row ${i + 1}`);
         const a: Alias = { aliasUser: r.str('alias_username'), aliasDomain: r.str('alias_domain', ''), user: r.str('username'), domain: r.str('domain', '') };
@@ -50,7 +58,7 @@ export class AliasTable {
       } catch (e) {
         errors.push((e as Error).message);
       }
-    });
+    }
     return errors.length > 0 ? { ok: false, errors } : { ok: true, aliases: new AliasTable(byAlias, byUser) };
   }
 

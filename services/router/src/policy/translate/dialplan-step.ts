@@ -5,6 +5,7 @@
  * attrs_pvar) and the output in `dialplan.output`; a rule with an empty repl_exp matches without
  * changing anything, as in Kamailio. No rule, a subst_exp that fails or an unknown dpid: on_no_match.
  */
+import { runSliced } from '../../data/sliced.js';
 import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import { CONTINUE, setRuriUser, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
 import type { StepKind } from '../steps/step-kind.js';
@@ -61,7 +62,7 @@ export const dialplanKind: StepKind = {
     const spec = raw as DialplanStepSpec;
     const rows = await loadRows(spec.source, ctx.baseDir, ctx.db);
     if (!rows.ok) return { ok: false, errors: [`${ctx.where}: ${rows.error}`] };
-    const loaded = Dialplan.fromRows(rows.rows, rows.origin);
+    const loaded = await runSliced(Dialplan.buildRows(rows.rows, rows.origin));
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `${ctx.where}: ${e}`) };
     ctx.expose('dialplan', String(spec.dpid), loaded.dialplan);
     return { ok: true, step: new DialplanStep(loaded.dialplan, spec.dpid, spec.input ?? 'ruri_user', noMatchResult(spec.on_no_match)) };

@@ -16,6 +16,7 @@
  * Kamailio refuses the whole table when one row is bad; so does `fromRows`, naming every bad row.
  */
 import { RowReader, type Row } from '../../data/table-rows.js';
+import { atCheckpoint, runAtOnce, type SlicedWork } from '../../data/sliced.js';
 import { compileFnmatch } from './fnmatch.js';
 import { compilePcre } from './pcre-regex.js';
 
@@ -78,17 +79,27 @@ export class Dialplan {
 
   /** `origin` names the rows in errors (`table dialplan`, a file name…). */
   static fromRows(rows: readonly Row[], origin: string): DialplanLoad {
+    return runAtOnce(Dialplan.buildRows(rows, origin));
+  }
+
+  /** fromRows as sliced work (a reload builds it between route requests). */
+  static *buildRows(rows: readonly Row[], origin: string): SlicedWork<DialplanLoad> {
     const errors: string[] = [];
     const rules: Rule[] = [];
-    rows.forEach((row, i) => {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      if (atCheckpoint(i)) yield;
       const r = compileRule(new RowReader(row, `${origin} row ${i + 1}`), `${origin} row ${i + 1}`);
       if (typeof r === 'string') errors.push(r);
       else rules.push(r);
-    });
+    }
     if (errors.length > 0) return { ok: false, errors };
     const byDpid = new Map<number, Map<number, Rule[]>>();
     // Array.prototype.sort is stable: equal priorities keep row order.
-    for (const rule of [...rules].sort((a, b) => a.pr - b.pr)) {
+    const ordered = [...rules].sort((a, b) => a.pr - b.pr);
+    for (let i = 0; i < ordered.length; i++) {
+      const rule = ordered[i] as Rule;
+      if (atCheckpoint(i)) yield;
       let byLen = byDpid.get(rule.dpid);
       if (!byLen) byDpid.set(rule.dpid, (byLen = new Map()));
       const list = byLen.get(rule.matchLen);

@@ -4,6 +4,7 @@
  * `prefix2domain(mode, 2)` (the From domain, then `*`); `sdomain: "*"` is `prefix2domain(mode)`.
  * The matched prefix goes in `pdt.prefix`. No prefix for the user: on_no_match.
  */
+import { runSliced } from '../../data/sliced.js';
 import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import { CONTINUE, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
 import type { StepKind } from '../steps/step-kind.js';
@@ -77,7 +78,7 @@ export const pdtKind: StepKind = {
     const spec = raw as PdtStepSpec;
     const rows = await loadRows(spec.source, ctx.baseDir, ctx.db);
     if (!rows.ok) return { ok: false, errors: [`${ctx.where}: ${rows.error}`] };
-    const loaded = PdtTable.fromRows(rows.rows, rows.origin, { charList: spec.char_list ?? PDT_DEFAULT_CHAR_LIST, checkDomain: spec.check_domain ?? true });
+    const loaded = await runSliced(PdtTable.buildRows(rows.rows, rows.origin, { charList: spec.char_list ?? PDT_DEFAULT_CHAR_LIST, checkDomain: spec.check_domain ?? true }));
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `${ctx.where}: ${e}`) };
     ctx.expose('pdt', spec.sdomain ?? '*', loaded.pdt);
     const mode = typeof spec.mode === 'number' ? PDT_MODES[spec.mode] : (spec.mode ?? 'strip');

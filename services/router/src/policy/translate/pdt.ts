@@ -18,6 +18,7 @@
  * silently.
  */
 import { RowReader, type Row } from '../../data/table-rows.js';
+import { atCheckpoint, runAtOnce, type SlicedWork } from '../../data/sliced.js';
 
 export const PDT_MODES = ['strip', 'strip_prefix_param', 'keep'] as const;
 export type PdtMode = (typeof PDT_MODES)[number];
@@ -67,6 +68,11 @@ export class PdtTable {
   ) {}
 
   static fromRows(rows: readonly Row[], origin: string, options: PdtOptions = {}): PdtLoad {
+    return runAtOnce(PdtTable.buildRows(rows, origin, options));
+  }
+
+  /** fromRows as sliced work (a reload builds it between route requests). */
+  static *buildRows(rows: readonly Row[], origin: string, options: PdtOptions = {}): SlicedWork<PdtLoad> {
     const charList = options.charList ?? PDT_DEFAULT_CHAR_LIST;
     const checkDomain = options.checkDomain ?? true;
     const trees = new Map<string, Map<string, Node>>();
@@ -103,14 +109,16 @@ export class PdtTable {
       return undefined;
     };
 
-    rows.forEach((row, i) => {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      if (atCheckpoint(i)) yield;
       try {
         const error = add(row, i + 1);
         if (error !== undefined) errors.push(error);
       } catch (e) {
         errors.push((e as Error).message);
       }
-    });
+    }
     return errors.length > 0 ? { ok: false, errors } : { ok: true, pdt: new PdtTable(trees, charList) };
   }
 

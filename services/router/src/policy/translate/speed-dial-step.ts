@@ -3,6 +3,7 @@
  * number; the owner is the From URI (`lookup`) or the `owner` URI of the settings
  * (`lookup_owner`). A row replaces the whole R-URI with its new_uri. No row: on_no_match.
  */
+import { runSliced } from '../../data/sliced.js';
 import { loadRows, rowSourceSchema, type RowSourceSpec } from '../../data/table-rows.js';
 import { CONTINUE, type PolicyStep, type RouteContext, type StepResult } from '../pipeline/route-context.js';
 import type { StepKind } from '../steps/step-kind.js';
@@ -67,7 +68,7 @@ export const speedDialKind: StepKind = {
     }
     const rows = await loadRows(spec.source, ctx.baseDir, ctx.db);
     if (!rows.ok) return { ok: false, errors: [`${ctx.where}: ${rows.error}`] };
-    const loaded = SpeedDialTable.fromRows(rows.rows, rows.origin);
+    const loaded = await runSliced(SpeedDialTable.buildRows(rows.rows, rows.origin));
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map((e) => `${ctx.where}: ${e}`) };
     const useDomain = typeof spec.use_domain === 'number' ? SPEED_DIAL_DOMAIN_MATCHES[spec.use_domain] : (spec.use_domain ?? 'none');
     const options: SpeedDialOptions = { useDomain, ...(spec.domain_prefix === undefined ? {} : { domainPrefix: spec.domain_prefix }) };

@@ -12,6 +12,7 @@
  * error (Kamailio fails the call). The table is read when routes load, not on every call.
  */
 import { RowReader, type Row } from '../../data/table-rows.js';
+import { atCheckpoint, runAtOnce, type SlicedWork } from '../../data/sliced.js';
 import { stripDomainPrefix, uriUserHost, type UriUserHost } from './request-uri.js';
 
 /** Kamailio use_domain 0, 1, 2. */
@@ -38,16 +39,23 @@ export class SpeedDialTable {
   private constructor(private readonly byOwner: ReadonlyMap<string, readonly Entry[]>) {}
 
   static fromRows(rows: readonly Row[], origin: string): SpeedDialLoad {
+    return runAtOnce(SpeedDialTable.buildRows(rows, origin));
+  }
+
+  /** fromRows as sliced work (a reload builds it between route requests). */
+  static *buildRows(rows: readonly Row[], origin: string): SlicedWork<SpeedDialLoad> {
     const errors: string[] = [];
     const byOwner = new Map<string, Entry[]>();
-    rows.forEach((row, i) => {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      if (atCheckpoint(i)) yield;
       const where = `${origin} row ${i + 1}`;
       try {
         const r = new RowReader(row, where);
         const newUri = withScheme(r.str('new_uri'));
         if (!uriUserHost(newUri)) {
           errors.push(`${where}: new_uri "${r.str('new_uri')}" is not a URI with a host`);
-          return;
+          continue;
         }
         const owner = r.str('username');
         const entry: Entry = { domain: r.str('domain', '').toLowerCase(), sdUser: r.str('sd_username'), sdDomain: r.str('sd_domain', '').toLowerCase(), newUri };
@@ -57,7 +65,7 @@ export class SpeedDialTable {
       } catch (e) {
         errors.push((e as Error).message);
       }
-    });
+    }
     return errors.length > 0 ? { ok: false, errors } : { ok: true, speedDial: new SpeedDialTable(byOwner) };
   }
 
