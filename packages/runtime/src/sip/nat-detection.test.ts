@@ -18,7 +18,9 @@ describe('nat_uac_test(19)', () => {
   });
 
   it('knows the private ranges, and that loopback and names are not private', () => {
-    for (const ip of ['10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.0.1', '100.64.0.1', 'fd00::1', '[fd00::1]']) expect(isPrivateAddress(ip), ip).toBe(true);
-    for (const ip of ['172.32.0.1', '8.8.8.8', '127.0.0.1', 'pbx.example.com', '2001:db8::1']) expect(isPrivateAddress(ip), ip).toBe(false);
+    for (const ip of ['10.1.2.3', '10.255.255.255', '172.16.0.1', '172.31.255.255', '192.168.0.1', '100.64.0.1', '100.127.255.255', '192.0.0.7', 'fd00::1', '[fd00::1]']) expect(isPrivateAddress(ip), ip).toBe(true);
+    for (const ip of ['172.32.0.1', '172.15.255.255', '100.63.255.255', '100.128.0.0', '192.0.0.8', '192.169.0.1', '11.0.0.1', '8.8.8.8', '127.0.0.1', '10.1.2', '10.1.2.3.4', '10.1.2.256', 'pbx.example.com', '2001:db8::1']) {
+      expect(isPrivateAddress(ip), ip).toBe(false);
+    }
   });
 });

@@ -17,9 +17,29 @@ PRIVATE.addSubnet('fc00::', 7, 'ipv6'); // RFC 4193 unique local
 /** An RFC 1918 / RFC 6598 (or IPv6 unique local) address literal. */
 export function isPrivateAddress(host: string): boolean {
   const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  // IPv4, checked on every request: without BlockList's per-call address objects.
+  const v4 = ipv4Octets(h);
+  if (v4) {
+    const [a, b, c, d] = v4;
+    return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 192 && b === 0 && c === 0 && d < 8);
+  }
   const kind = net.isIP(h);
   if (kind === 0) return false;
   return PRIVATE.check(h, kind === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** The four octets of a dotted-quad IPv4 literal; undefined for anything else. */
+function ipv4Octets(h: string): [number, number, number, number] | undefined {
+  const parts = h.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (p.length === 0 || p.length > 3 || !/^\d+$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    out.push(n);
+  }
+  return out as [number, number, number, number];
 }
 
 export interface NatFacts {
