@@ -79,3 +79,7 @@ export type { AdminBusSubjects, AdminCommand } from './admin/admin-commands.js';
 // SIP facts every SIP-aware service decides alike (nat_uac_test)
 export { isPrivateAddress, natUacTest, NatTest, viaSentBy } from './sip/nat-detection.js';
 export type { NatFacts } from './sip/nat-detection.js';
+// Digest authentication: algorithms, and the client answering a 401/407
+export { DigestAlgorithm, digestHash, digestHexLength, isMd5Family, isSessionAlgorithm, parseDigestAlgorithm } from './sip/digest-algorithm.js';
+export { answerChallenge, digestResponse, parseChallengeParams, parseChallenges, quoteString } from './sip/digest-client.js';
+export type { DigestAnswer, DigestChallenge, DigestCredentials, DigestResponseInput } from './sip/digest-client.js';

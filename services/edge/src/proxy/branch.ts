@@ -28,7 +28,7 @@ import {
 import { isReliable, type TransportAddress } from '../transport/transport.js';
 import type { BranchRequest } from './branch-request.js';
 import type { ProxyContext } from './proxy-context.js';
-import { answerChallenge } from './uac-auth.js';
+import { answerChallenge } from '@sipmesh/runtime';
 
 /** What the branch reports to its proxy transaction (the response context, §16.7). */
 export interface BranchOwner {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DigestAlgorithm } from './digest-algorithm.js';
+import { DigestAlgorithm } from '@sipmesh/runtime';
 import { computeHa1 } from './digest.js';
 import { makeSubscriber, splitDigestUsername, subscriberHa1, subscriberKey } from './credential-source.js';
 

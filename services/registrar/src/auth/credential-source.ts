@@ -6,7 +6,7 @@
  * from it instead (auth_db calculate_ha1). `ha1Sha256` is sipmesh's own column for SHA-256
  * (RFC 7616 §3.4.2), SHA-256(user:realm:password); there is no SHA-256 `ha1b`.
  */
-import { isMd5Family, type DigestAlgorithm } from './digest-algorithm.js';
+import { isMd5Family, type DigestAlgorithm } from '@sipmesh/runtime';
 import { computeHa1 } from './digest.js';
 
 export interface Subscriber {

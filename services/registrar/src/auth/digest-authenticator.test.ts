@@ -1,6 +1,6 @@
 /** The book's TC-11 / TC-12 flows and every failure path of auth_check, end to end in memory. */
 import { describe, expect, it } from 'vitest';
-import { DigestAlgorithm } from './digest-algorithm.js';
+import { DigestAlgorithm } from '@sipmesh/runtime';
 import { AuthResultKind, ChallengeReason, DigestAuthenticator, type DigestAuthRequest } from './digest-authenticator.js';
 import { clientAuthorization, nonceOf, type ClientAnswer } from './digest-client.fixture.js';
 import { digestConfig, type DigestConfig } from './digest-config.js';

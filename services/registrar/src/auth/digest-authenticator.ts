@@ -14,7 +14,7 @@
  *     and a replayed nonce count (both carry a valid digest) are not.
  * A store that fails (Redis or PostgreSQL down) rejects the promise; the caller answers 5xx.
  */
-import type { DigestAlgorithm } from './digest-algorithm.js';
+import type { DigestAlgorithm } from '@sipmesh/runtime';
 import { MemoryBanTracker, type BanTracker } from './ban-tracker.js';
 import { splitDigestUsername, subscriberHa1, type CredentialSource } from './credential-source.js';
 import { buildChallenge, type ChallengeReply } from './digest-challenge.js';

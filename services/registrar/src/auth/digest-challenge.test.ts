@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildChallenge, quoteString } from './digest-challenge.js';
+import { quoteString } from '@sipmesh/runtime';
+import { buildChallenge } from './digest-challenge.js';
 import { digestConfig } from './digest-config.js';
 import { NonceIssuer } from './nonce.js';
 

@@ -5,6 +5,7 @@
  * §2.2]. One header per algorithm, preferred first (RFC 7616 §3.7, RFC 8760 §2.4), all with the
  * same nonce.
  */
+import { quoteString } from '@sipmesh/runtime';
 import type { DigestConfig } from './digest-config.js';
 import type { NonceIssuer } from './nonce.js';
 
@@ -28,9 +29,4 @@ export function buildChallenge(config: DigestConfig, nonces: NonceIssuer, realm:
     return `${name}: Digest ${params.join(', ')}`;
   });
   return forRegister ? { code: 401, reason: 'Unauthorized', headers } : { code: 407, reason: 'Proxy Authentication Required', headers };
-}
-
-/** A quoted-string (RFC 7230 §3.2.6): `"` and `\` escaped, line breaks dropped so a header stays one line. */
-export function quoteString(value: string): string {
-  return `"${value.replace(/[\r\n]/g, '').replace(/(["\\])/g, '\\$1')}"`;
 }

@@ -2,9 +2,9 @@
  * The client side of digest authentication, for tests: builds the Authorization value a phone
  * would send in answer to a challenge (RFC 7616 §3.4), with every field overridable.
  */
-import type { DigestAlgorithm } from './digest-algorithm.js';
+import type { DigestAlgorithm } from '@sipmesh/runtime';
 import { computeHa1, computeResponse } from './digest.js';
-import { quoteString } from './digest-challenge.js';
+import { quoteString } from '@sipmesh/runtime';
 
 export interface ClientAnswer {
   readonly username: string;

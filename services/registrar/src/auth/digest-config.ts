@@ -4,7 +4,7 @@
  * type is what the auth code takes, already validated.
  */
 import { DEFAULT_BAN_POLICY, type BanPolicy } from './ban-tracker.js';
-import { DigestAlgorithm } from './digest-algorithm.js';
+import { DigestAlgorithm } from '@sipmesh/runtime';
 import { DEFAULT_NONCE_LIFETIME_SEC } from './nonce.js';
 
 export const QopMode = { auth: 'auth', none: 'none' } as const;

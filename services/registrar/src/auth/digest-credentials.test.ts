@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DigestAlgorithm } from './digest-algorithm.js';
+import { DigestAlgorithm } from '@sipmesh/runtime';
 import { CredentialsErrorCode, MAX_CREDENTIALS_LENGTH, parseDigestCredentials } from './digest-credentials.js';
 
 const code = (value: string): string | undefined => {

@@ -5,7 +5,7 @@
  * `\` escapes (RFC 7230 §3.2.6), a parameter may appear once, unknown ones are ignored (RFC 7616
  * §3.4: auth-param extensions). Bad input gives a result with a stable code, never an exception.
  */
-import { digestHexLength, parseDigestAlgorithm, DigestAlgorithm } from './digest-algorithm.js';
+import { digestHexLength, parseDigestAlgorithm, DigestAlgorithm } from '@sipmesh/runtime';
 
 export const CredentialsErrorCode = {
   tooLong: 'REGISTRAR_ERR_AUTH_TOO_LONG',

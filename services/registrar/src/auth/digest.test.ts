@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DigestAlgorithm, digestHash } from './digest-algorithm.js';
+import { DigestAlgorithm, digestHash } from '@sipmesh/runtime';
 import { computeHa1, computeHa2, computeResponse, digestsEqual, DigestErrorCode, sessionHa1 } from './digest.js';
 
 describe('digest computation', () => {

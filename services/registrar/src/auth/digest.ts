@@ -4,7 +4,7 @@
  * the registrar sees SIP facts, not bodies, and no SIP phone needs it.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { digestHash, isSessionAlgorithm, type DigestAlgorithm } from './digest-algorithm.js';
+import { digestHash, digestResponse, isSessionAlgorithm, type DigestAlgorithm } from '@sipmesh/runtime';
 
 export const DigestErrorCode = {
   unsupportedQop: 'REGISTRAR_ERR_DIGEST_UNSUPPORTED_QOP',
@@ -57,21 +57,18 @@ export function computeHa2(algorithm: DigestAlgorithm, method: string, uri: stri
  * H(HA1 ":" nonce ":" HA2) (RFC 2069 §2.1.2, kept by RFC 2617 §3.2.2.1).
  */
 export function computeResponse(input: DigestResponseInput): DigestResponseResult {
-  const { algorithm, nonce } = input;
+  const { algorithm } = input;
   if (input.qop !== undefined && input.qop.toLowerCase() !== 'auth') {
     return fail(DigestErrorCode.unsupportedQop, `qop=${input.qop} is not supported (only auth)`);
   }
-  let ha1 = input.ha1.toLowerCase();
-  if (isSessionAlgorithm(algorithm)) {
-    // RFC 7616 §3.4.2: the -sess HA1 needs the client nonce, which only exists with qop
-    if (input.cnonce === undefined || input.qop === undefined) return fail(DigestErrorCode.missingCnonce, `${algorithm} needs qop and cnonce`);
-    ha1 = sessionHa1(algorithm, ha1, nonce, input.cnonce);
-  }
-  const ha2 = computeHa2(algorithm, input.method, input.uri);
-  if (input.qop === undefined) return { ok: true, response: digestHash(algorithm, `${ha1}:${nonce}:${ha2}`) };
-  if (input.cnonce === undefined) return fail(DigestErrorCode.missingCnonce, 'qop without cnonce');
-  if (input.nc === undefined) return fail(DigestErrorCode.missingNonceCount, 'qop without nc');
-  return { ok: true, response: digestHash(algorithm, `${ha1}:${nonce}:${input.nc}:${input.cnonce}:${input.qop}:${ha2}`) };
+  // RFC 7616 §3.4.2: the -sess HA1 needs the client nonce, which only exists with qop
+  if (isSessionAlgorithm(algorithm) && (input.cnonce === undefined || input.qop === undefined)) return fail(DigestErrorCode.missingCnonce, `${algorithm} needs qop and cnonce`);
+  if (input.qop !== undefined && input.cnonce === undefined) return fail(DigestErrorCode.missingCnonce, 'qop without cnonce');
+  if (input.qop !== undefined && input.nc === undefined) return fail(DigestErrorCode.missingNonceCount, 'qop without nc');
+  // The same computation as the client's (the runtime's digestResponse); the qop token is hashed as sent.
+  const qop = input.qop !== undefined ? { nc: input.nc as string, cnonce: input.cnonce as string, token: input.qop } : undefined;
+  const response = digestResponse({ algorithm, ha1: input.ha1, nonce: input.nonce, method: input.method, uri: input.uri, ...(qop ? { qop } : {}) });
+  return response === undefined ? fail(DigestErrorCode.missingCnonce, `${algorithm} needs qop and cnonce`) : { ok: true, response };
 }
 
 /** Compares two hex digests without leaking where they differ; case-insensitive. */

@@ -2,7 +2,7 @@
 // services/registrar/src/auth for the registrar's service and app wiring.
 
 // Algorithms and the digest computation (RFC 2617, RFC 7616)
-export { DigestAlgorithm, digestHash, isSessionAlgorithm, parseDigestAlgorithm } from './digest-algorithm.js';
+export { DigestAlgorithm, digestHash, isSessionAlgorithm, parseDigestAlgorithm } from '@sipmesh/runtime';
 export { computeHa1, computeHa2, computeResponse, digestsEqual, DigestErrorCode, sessionHa1 } from './digest.js';
 export type { DigestError, DigestResponseInput, DigestResponseResult } from './digest.js';
 
@@ -38,7 +38,8 @@ export type { RedisBanOptions } from './redis-ban-tracker.js';
 // Configuration, challenge and the authenticator
 export { DEFAULT_DIGEST_CONFIG, digestConfig, QopMode } from './digest-config.js';
 export type { DigestConfig } from './digest-config.js';
-export { buildChallenge, quoteString } from './digest-challenge.js';
+export { buildChallenge } from './digest-challenge.js';
+export { quoteString } from '@sipmesh/runtime';
 export type { ChallengeReply } from './digest-challenge.js';
 export { AuthResultKind, ChallengeReason, DigestAuthenticator } from './digest-authenticator.js';
 export type { DigestAuthenticatorOptions, DigestAuthRequest, DigestAuthResult } from './digest-authenticator.js';

@@ -2,7 +2,7 @@
 import { runMigrations } from '@sipmesh/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, type TestSchema } from '../../../../test/helpers/pg-schema.js';
-import { DigestAlgorithm } from './digest-algorithm.js';
+import { DigestAlgorithm } from '@sipmesh/runtime';
 import { computeHa1 } from './digest.js';
 import { PgCredentialSource, SubscriberStoreErrorCode } from './pg-credentials.js';
 

@@ -7,7 +7,7 @@
  * with the domain as realm, `ha1_sha256` included (added by migrations/001-auth-location.sql).
  */
 import type pg from 'pg';
-import { DigestAlgorithm } from './digest-algorithm.js';
+import { DigestAlgorithm } from '@sipmesh/runtime';
 import { computeHa1 } from './digest.js';
 import { makeSubscriber, subscriberKey, type CredentialSource, type Subscriber } from './credential-source.js';
 
