@@ -80,11 +80,25 @@ describe('Contact alias of user agents behind NAT', () => {
     expect(startLine(ok.text)).toBe('SIP/2.0 200 OK');
     expect(headerLine(ok.text, 'contact')).toBe('Contact: "Bob" <sip:bob@192.168.1.20:5060;transport=udp;alias=203.0.113.20~5060~1>;+sip.instance="<urn:uuid:1>"');
 
+    // a peer with a public Contact elsewhere (a carrier's media/signalling node) keeps it
+    const h3 = new ProxyHarness();
+    const fw3 = relay(h3, invite());
+    h3.receive(responseTo(fw3.text, 200, 'OK', { extra: ['Contact: <sip:+15550100@203.0.113.77:5060>'] }), CALLEE_A);
+    expect(headerLine(h3.takeOne().text, 'contact')).toBe('Contact: <sip:+15550100@203.0.113.77:5060>');
+
     // a callee whose Contact is where it answered from needs none
     const h2 = new ProxyHarness();
     const fw2 = relay(h2, invite());
     h2.receive(responseTo(fw2.text, 200, 'OK', { extra: ['Contact: <sip:bob@203.0.113.20>'] }), CALLEE_A);
     expect(headerLine(h2.takeOne().text, 'contact')).toBe('Contact: <sip:bob@203.0.113.20>');
+  });
+
+  it('gives the Contact of an answer over TCP the connection it came on, public or not', () => {
+    const h = new ProxyHarness();
+    const fw = relay(h, invite(), { routes: [{ dst_uri: 'sip:203.0.113.20:5060;transport=tcp' }] });
+    expect(fw.dest).toEqual({ transport: 'tcp', ip: '203.0.113.20', port: 5060 });
+    h.receive(responseTo(fw.text, 200, 'OK', { extra: ['Contact: <sip:bob@203.0.113.20:5070;transport=tcp>'] }), { transport: 'tcp', ip: '203.0.113.20', port: 5060 });
+    expect(headerLine(h.takeOne().text, 'contact')).toBe('Contact: <sip:bob@203.0.113.20:5070;transport=tcp;alias=203.0.113.20~5060~2>');
   });
 
   it('leaves the Contact of an answer that another proxy below record-routed (it is not the answering hop)', () => {

@@ -9,12 +9,13 @@
  * - Requests: aliased when the edge is the first hop (one Via) and nat_uac_test fires (config
  *   `nat.test`, Kamailio's 19 by default). REGISTER is left alone (the registrar stores `received`).
  * - Responses (1xx/2xx with a Contact): aliased when the answer came from an address that is not
- *   its Contact's, and no element below the edge record-routed (the Contact is then of the UA that
- *   answered, the one the branch reached).
+ *   its Contact's and, over UDP, the Contact names a private address (a public Contact elsewhere is
+ *   a peer's choice, such as a carrier's other node, and is kept); only when no element below the
+ *   edge record-routed (the Contact is then of the UA that answered, the one the branch reached).
  * - In-dialog requests: a Request-URI with `alias` and no Route left after ours goes to the alias.
  */
 import net from 'node:net';
-import { natUacTest } from '@sipmesh/runtime';
+import { isPrivateAddress, natUacTest } from '@sipmesh/runtime';
 import { quoteDisplayName, type NameAddr } from '../parser/name-addr.js';
 import type { SipRequest, SipResponse } from '../parser/sip-message.js';
 import { parseUri, type SipUri } from '../parser/sip-uri.js';
@@ -71,6 +72,10 @@ export function responseAlias(res: SipResponse, from: Address, config: NatAliasC
   const contact = parseUri((contacts[0] as NameAddr).uri);
   if (!contact || contact.scheme === 'tel') return undefined;
   if (namesAddress(contact, from)) return undefined;
+  // Over UDP only a private Contact is a NAT'ed phone's (Kamailio nat_uac_test 1 on the reply); a
+  // public one elsewhere is a peer that wants its in-dialog requests there (a carrier's other node).
+  // Over a stream, the phone is reached only over the connection the answer came on.
+  if (from.transport.toLowerCase() === 'udp' && !isPrivateAddress(contact.host)) return undefined;
   return aliasValue(from);
 }
 
