@@ -184,6 +184,26 @@ describe.each(factories)('LocationStore (%s)', (_name, factory) => {
     expect(await h.peer.count()).toEqual({ aors: 25, bindings: 30 });
   });
 
+  it('lists the bindings behind NAT without the others, and forgets an AoR once it has none', async () => {
+    const mixed = 'mixed@example.com';
+    await h.store.replace(mixed, { version: 0 }, [binding(mixed, 'sip:m@10.0.0.1', { nat: true, received: 'sip:198.51.100.1:4000' }), binding(mixed, 'sip:m@192.0.2.9')]);
+    await h.store.replace('plain@example.com', { version: 0 }, [binding('plain@example.com', 'sip:p@192.0.2.4')]);
+    const natted = 'natted@example.com';
+    await h.store.replace(natted, { version: 0 }, [binding(natted, 'sip:n@10.0.0.2', { nat: true, expiresAtMs: T0 + 5 })]);
+    const list = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const r of h.peer.dumpNat({ pageSize: 2 })) for (const b of r.bindings) out.push(`${r.aor} ${b.contact}`);
+      return out.sort();
+    };
+    expect(await list()).toEqual(['mixed@example.com sip:m@10.0.0.1', 'natted@example.com sip:n@10.0.0.2']);
+    // the NAT'ed binding of mixed is replaced by a plain one; natted's expires
+    const v = (await h.store.read(mixed)).version;
+    await h.store.replace(mixed, { version: v }, [binding(mixed, 'sip:m@192.0.2.9')]);
+    now = T0 + 10;
+    expect(await list()).toEqual([]);
+    if (h.store instanceof RedisLocationStore) expect(await redisConnection().scard(h.store.natKey)).toBe(0);
+  });
+
   it('sweeps expired bindings nobody read, announcing each once', async () => {
     await h.store.replace('h1@example.com', { version: 0 }, [binding('h1@example.com', 'sip:h1@192.0.2.1', { expiresAtMs: T0 + 1_000 })]);
     await h.store.replace('h2@example.com', { version: 0 }, [
@@ -225,6 +245,7 @@ describe.each(factories)('LocationStore (%s)', (_name, factory) => {
       remove: (a) => s.remove(a),
       removeContact: (a, c) => s.removeContact(a, c),
       dump: (o) => s.dump(o),
+      dumpNat: (o) => s.dumpNat(o),
       count: () => s.count(),
       sweep: (t) => s.sweep(t),
       close: () => s.close(),

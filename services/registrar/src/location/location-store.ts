@@ -74,6 +74,8 @@ export interface LocationStore {
   removeContact(aor: string, contact: string): Promise<Binding[]>;
   /** Every AoR with live bindings, a page at a time; safe to run while bindings change. */
   dump(options?: { readonly pageSize?: number }): AsyncIterable<AorRecord>;
+  /** The live bindings behind NAT (`nat`), by AoR: what the NAT keep-alive pings, without walking every AoR. */
+  dumpNat(options?: { readonly pageSize?: number }): AsyncIterable<AorRecord>;
   /** Number of AoRs with live bindings and of live bindings (walks everything: admin use). */
   count(): Promise<LocationCount>;
   /** Removes and announces every binding expired at `nowMs` (default: the store's clock). */

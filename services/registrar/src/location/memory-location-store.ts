@@ -81,6 +81,14 @@ export class MemoryLocationStore implements LocationStore {
     }
   }
 
+  async *dumpNat(options: { readonly pageSize?: number } = {}): AsyncIterable<AorRecord> {
+    // In one process the walk is cheap: no separate index.
+    for await (const r of this.dump(options)) {
+      const nat = r.bindings.filter((b) => b.nat);
+      if (nat.length > 0) yield { aor: r.aor, bindings: nat };
+    }
+  }
+
   async count(): Promise<LocationCount> {
     let aors = 0;
     let bindings = 0;

@@ -17,7 +17,7 @@ function script(source: string): LuaScript {
 
 /**
  * Read one AoR, deleting the bindings expired at ARGV[1].
- * KEYS: aor hash, index zset. ARGV: now ms, aor.
+ * KEYS: aor hash, index zset, NAT set. ARGV: now ms, aor.
  * Reply: { version, live count, vanished (1: the key is gone but the index still named it),
  * live JSON values..., expired JSON values... }.
  * Removing expired bindings keeps the version: no live state changed, and a writer holding the
@@ -27,6 +27,7 @@ export const READ_AOR = script(`
 local now = tonumber(ARGV[1])
 local all = redis.call('HGETALL', KEYS[1])
 if #all == 0 then
+  redis.call('SREM', KEYS[3], ARGV[2])
   return { '0', 0, redis.call('ZREM', KEYS[2], ARGV[2]) }
 end
 local version = '0'
@@ -53,6 +54,7 @@ if #deadFields > 0 then
   if #live == 0 then
     redis.call('DEL', KEYS[1])
     redis.call('ZREM', KEYS[2], ARGV[2])
+    redis.call('SREM', KEYS[3], ARGV[2])
     version = '0'
   else
     redis.call('HDEL', KEYS[1], unpack(deadFields))
@@ -67,21 +69,28 @@ return out
 
 /**
  * Compare-and-set of a whole AoR.
- * KEYS: aor hash, index zset, version counter. ARGV: expected version ('0': no AoR), aor,
- * key TTL ms, earliest expiry ms, then ruid, JSON pairs (none: remove the AoR).
+ * KEYS: aor hash, index zset, version counter, NAT set. ARGV: expected version ('0': no AoR), aor,
+ * key TTL ms, earliest expiry ms, behind NAT ('1': some binding is), then ruid, JSON pairs (none:
+ * remove the AoR).
  * Reply: { 1, new version } or { 0, current version }.
  */
 export const REPLACE_AOR = script(`
 local current = redis.call('HGET', KEYS[1], '#v') or '0'
 if current ~= ARGV[1] then return { 0, current } end
 redis.call('DEL', KEYS[1])
-if #ARGV < 6 then
+if #ARGV < 7 then
   redis.call('ZREM', KEYS[2], ARGV[2])
+  redis.call('SREM', KEYS[4], ARGV[2])
   return { 1, '0' }
 end
 local version = tostring(redis.call('INCR', KEYS[3]))
-redis.call('HSET', KEYS[1], '#v', version, unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], '#v', version, unpack(ARGV, 6))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+if ARGV[5] == '1' then
+  redis.call('SADD', KEYS[4], ARGV[2])
+else
+  redis.call('SREM', KEYS[4], ARGV[2])
+end
 return { 1, version }
 `);

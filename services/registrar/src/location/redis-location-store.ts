@@ -9,6 +9,8 @@
  *                              list of `sweep` and the index `dump` walks.
  * - `<prefix>version`    STRING counter; every write of an AoR takes the next value as its
  *                              version, so a version is never reused (no ABA after an AoR expired).
+ * - `<prefix>nat`        SET   the AoRs with a binding behind NAT: what the NAT keep-alive walks
+ *                              (`dumpNat`) instead of every AoR.
  *
  * Writes are one Lua script per AoR (compare-and-set on `#v`, then DEL + HSET + PEXPIRE + ZADD),
  * atomic and one round trip; reads are one script that also deletes expired bindings. Scripts go
@@ -90,6 +92,10 @@ export class RedisLocationStore implements LocationStore {
     return `${this.prefix}version`;
   }
 
+  get natKey(): string {
+    return `${this.prefix}nat`;
+  }
+
   async get(aor: string): Promise<Binding[]> {
     return (await this.read(aor)).bindings;
   }
@@ -108,12 +114,12 @@ export class RedisLocationStore implements LocationStore {
     if (live.length > 0) {
       const latest = Math.max(...live.map((b) => b.expiresAtMs));
       const earliest = Math.min(...live.map((b) => b.expiresAtMs));
-      args.push(Math.ceil(latest - now + this.keyGraceMs), earliest);
+      args.push(Math.ceil(latest - now + this.keyGraceMs), earliest, live.some((b) => b.nat) ? '1' : '0');
       for (const b of live) args.push(b.ruid, encodeBinding(b));
     } else {
-      args.push(0, 0);
+      args.push(0, 0, '0');
     }
-    const reply = await this.run(REPLACE_AOR, [this.aorKey(aor), this.indexKey, this.versionKey], args);
+    const reply = await this.run(REPLACE_AOR, [this.aorKey(aor), this.indexKey, this.versionKey, this.natKey], args);
     if (!Array.isArray(reply) || reply.length !== 2) throw new Error(`location: unexpected reply to replace: ${String(reply)}`);
     const version = Number(reply[1]);
     if (Number(reply[0]) !== 1) return { ok: false, code: LocationErrorCode.versionConflict, currentVersion: version };
@@ -151,6 +157,23 @@ export class RedisLocationStore implements LocationStore {
     } while (cursor !== '0');
   }
 
+  async *dumpNat(options: { readonly pageSize?: number } = {}): AsyncIterable<AorRecord> {
+    const pageSize = options.pageSize ?? 100;
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [nextCursor, members] = await this.redis.sscan(this.natKey, cursor, 'COUNT', pageSize);
+      cursor = nextCursor;
+      const aors = members.filter((aor) => !seen.has(aor));
+      for (const aor of aors) seen.add(aor);
+      const snapshots = await Promise.all(aors.map((aor) => this.read(aor)));
+      for (const s of snapshots) {
+        const nat = s.bindings.filter((b) => b.nat);
+        if (nat.length > 0) yield { aor: s.aor, bindings: nat };
+      }
+    } while (cursor !== '0');
+  }
+
   async count(): Promise<LocationCount> {
     let aors = 0;
     let bindings = 0;
@@ -185,7 +208,7 @@ export class RedisLocationStore implements LocationStore {
   }
 
   private async readAor(aor: string, nowMs: number): Promise<ReadReply> {
-    const reply = await this.run(READ_AOR, [this.aorKey(aor), this.indexKey], [nowMs, aor]);
+    const reply = await this.run(READ_AOR, [this.aorKey(aor), this.indexKey, this.natKey], [nowMs, aor]);
     if (!Array.isArray(reply) || reply.length < 3) throw new Error(`location: unexpected reply to read: ${String(reply)}`);
     const version = Number(reply[0]);
     const liveCount = Number(reply[1]);

@@ -104,7 +104,7 @@ export class NatKeepalive {
       return { ...none, leader: false };
     }
     const targets: Binding[] = [];
-    for await (const rec of this.deps.store.dump()) for (const b of rec.bindings) if (b.nat && b.received !== undefined) targets.push(b);
+    for await (const rec of this.deps.store.dumpNat()) for (const b of rec.bindings) if (b.received !== undefined) targets.push(b);
     const seen = new Set(targets.map((b) => b.ruid));
     for (const ruid of this.failures.keys()) if (!seen.has(ruid)) this.failures.delete(ruid);
     const totals = { ...none, pinged: targets.length };
