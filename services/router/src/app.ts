@@ -114,7 +114,26 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     logger.info({ file: options.routesFile, policies: [...loaded.policies.keys()], dispatcherSets: loaded.sets.size }, 'routes loaded');
     return { ok: true, policies: [...loaded.policies.keys()] };
   };
-  const first = await load();
+  // One load at a time: builds run in slices (a reload yields to route requests), so two loads at
+  // once could finish out of order and leave the older data serving. A reload asked for while one
+  // runs starts after it (it must see data at least as new as the request); askers meanwhile share it.
+  type LoadResult = Awaited<ReturnType<typeof load>>;
+  let running: Promise<LoadResult> | undefined;
+  let queued: Promise<LoadResult> | undefined;
+  const reload = (): Promise<LoadResult> => {
+    if (!running) {
+      running = load().finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    queued ??= running.then(() => {
+      queued = undefined;
+      return reload();
+    });
+    return queued;
+  };
+  const first = await reload();
   if (!first.ok) {
     callLoad.stop();
     follower.stop();
@@ -127,7 +146,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
         channel: database.notifyChannel,
         onNotify: () => {
           logger.info({ channel: database.notifyChannel }, 'routing data changed; reloading');
-          void load();
+          void reload();
         },
         onError: (e) => logger.warn({ err: e, channel: database.notifyChannel }, 'routing data change notifications lost; retrying (loaded data keeps serving)'),
       })
@@ -135,7 +154,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
   await notifier?.start();
   const app: RouterApp = {
     service,
-    reload: load,
+    reload,
     prober,
     dispatcher: () => current as Dispatcher,
     exposed: () => exposed,

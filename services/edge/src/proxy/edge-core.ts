@@ -34,7 +34,6 @@ import type { OurAddresses } from './our-addresses.js';
 import type { CompletedTransaction, ProxyContext, ProxyCounter, RouteAsker, TransportSet } from './proxy-context.js';
 import { ProxyTransaction } from './proxy-transaction.js';
 import { chooseNextHop, isOurUri, processRoutes, takeRuriAlias, type RouteSet } from './route-set.js';
-import { requestAlias } from './nat-alias.js';
 import { requestServerKey } from './server-key.js';
 import { TransactionTrace } from './transaction-trace.js';
 import type { EdgeLogEventName } from '../log-events.js';
@@ -438,7 +437,6 @@ export class EdgeCore implements ProxyContext {
       routeSet: set,
       inDialog,
       trace: undefined,
-      ...withAlias(requestAlias(req, inb.source, this.config.nat)),
     };
   }
 
@@ -552,8 +550,4 @@ function networkList(entries: readonly string[]): net.BlockList {
     else list.addSubnet(ip, Number(bits), type);
   }
   return list;
-}
-
-function withAlias(alias: string | undefined): { contactAlias?: string } {
-  return alias === undefined ? {} : { contactAlias: alias };
 }

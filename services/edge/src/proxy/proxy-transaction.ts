@@ -30,7 +30,7 @@ import { buildBranchRequest, type BranchRequest, type BranchRequestInput } from 
 import { createsDialog, offsetCseq, offsetRecordRouteParams, replaceCseq } from './dialog-cseq.js';
 import { CodeSet } from './failover-codes.js';
 import { chooseNextHop, isOurUri, type RouteSet } from './route-set.js';
-import { contactWithAlias, responseAlias } from './nat-alias.js';
+import { contactWithAlias, requestAlias, responseAlias } from './nat-alias.js';
 import { bestResponseIndex } from './response-selection.js';
 import { REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOutcome } from './proxy-context.js';
 import type { ResolveResult } from './next-hop.js';
@@ -55,8 +55,6 @@ export interface ProxyTransactionInit {
   /** In-dialog requests follow Route/R-URI without asking the router. */
   inDialog: boolean;
   trace: TransactionTrace | undefined;
-  /** The `alias` for the Contact when the request came from behind NAT (nat-alias.ts). */
-  contactAlias?: string;
 }
 
 const NO_HEADERS: readonly string[] = [];
@@ -346,8 +344,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       maxForwardsDefault: this.ctx.config.sip.maxForwardsDefault,
       reliable: isReliable(dest.transport),
       ...(cseq !== undefined ? { cseq } : {}),
-      // Only where the dialog's requests come back through the edge to find the alias.
-      ...(this.init.contactAlias !== undefined && (this.recordRoute || this.init.inDialog) ? { contactAlias: this.init.contactAlias } : {}),
+      ...this.contactAliasFor(),
     };
     const built = buildBranchRequest(input);
     const branch = new Branch(this.ctx, this, {
@@ -552,6 +549,20 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
   private forwardable(res: SipResponse, branch: Branch, extra: readonly string[] = NO_HEADERS): Buffer {
     return forwardResponse(res, branch.restore, extra, this.reliableUpstream, this.responseAlias(res, branch));
   }
+
+  /**
+   * The NAT alias for the Contact of this request when it came from behind NAT, only where the
+   * dialog's requests come back through the edge to find it (record-routed, or in a dialog);
+   * worked out once, when the first branch is built.
+   */
+  private contactAliasFor(): { contactAlias?: string } {
+    if (!(this.recordRoute || this.init.inDialog)) return {};
+    if (this.natAlias === undefined) this.natAlias = requestAlias(this.req, this.init.inbound.source, this.ctx.config.nat) ?? null;
+    return this.natAlias === null ? {} : { contactAlias: this.natAlias };
+  }
+
+  /** undefined: not worked out yet; null: none. */
+  private natAlias: string | null | undefined;
 
   /** The NAT alias for the Contact of a response from behind NAT, where the dialog comes back through the edge. */
   private responseAlias(res: SipResponse, branch: Branch): string | undefined {
