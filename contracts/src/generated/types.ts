@@ -422,7 +422,24 @@ export interface TransactionCompletedEvent {
   branches: BranchOutcome[];
   started_at?: string;
   duration_ms: number;
-  acc?: Accounting;
+  acc?: Accounting1;
+  /**
+   * To tag of the final response sent upstream: the callee's, or the edge's own for a reply it made (Kamailio acc to_tag)
+   */
+  to_tag?: string;
+  /**
+   * Request-URI of the branch whose final response was sent upstream (absent for a reply the edge made): where the call went after routing (acc dst_user, dst_domain)
+   */
+  final_ruri?: string;
+}
+/**
+ * Accounting flags and extra CDR fields.
+ */
+export interface Accounting1 {
+  flags?: ('acc' | 'missed' | 'failed')[];
+  extra?: {
+    [k: string]: string | number | boolean | null | undefined;
+  };
 }
 /**
  * Asks an edge to send one out-of-dialog OPTIONS request and report the final response: how routers probe dispatcher destinations (Kamailio ds_ping_interval) without speaking SIP themselves. The reply is a JSON-RPC response whose result is a probeResult; a request the edge cannot send at all (bad URI, unsupported transport) gets a JSON-RPC error.

@@ -35,6 +35,8 @@ const COMPLETED: CompletedTransaction = {
   startedAt: Date.UTC(2026, 0, 1, 12, 0, 0, 0),
   traceId: '0af7651916cd43dd8448eb211c80319c',
   acc: { flags: ['acc'], extra: { tenant: 'a' } },
+  toTag: 'b5x9',
+  finalRuri: 'sip:bob@203.0.113.20',
 };
 
 function setup(bus: LocalBus, limits: EventBatchLimits = UNBATCHED): { events: TransactionEvents; counters: Map<string, number>; logs: string[] } {
@@ -79,6 +81,8 @@ describe('TransactionEvents', () => {
       started_at: '2026-01-01T12:00:00.000Z',
       duration_ms: 1234,
       acc: { flags: ['acc'], extra: { tenant: 'a' } },
+      to_tag: 'b5x9',
+      final_ruri: 'sip:bob@203.0.113.20',
     });
     const v = createValidators().transactionCompleted(event);
     expect(v.ok ? [] : v.errors).toEqual([]);

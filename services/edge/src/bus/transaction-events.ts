@@ -88,6 +88,8 @@ export class TransactionEvents {
     if (tx.traceId !== undefined) event.trace_id = tx.traceId;
     if (tx.policy !== undefined) event.policy = tx.policy;
     if (tx.acc !== undefined) event.acc = tx.acc;
+    if (tx.toTag !== undefined) event.to_tag = tx.toTag;
+    if (tx.finalRuri !== undefined) event.final_ruri = tx.finalRuri;
     this.batcher.add(event.event_id, JSON.stringify(event));
   }
 }

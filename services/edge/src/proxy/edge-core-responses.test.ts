@@ -124,6 +124,8 @@ describe('responses to a relayed INVITE', () => {
       startedAt: 0,
       traceId: undefined,
       acc: { flags: ['acc'] },
+      toTag: 'b5x9',
+      finalRuri: 'sip:bob@example.com',
     });
   });
 

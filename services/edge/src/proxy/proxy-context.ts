@@ -63,6 +63,10 @@ export interface CompletedTransaction {
   startedAt: number;
   traceId: string | undefined;
   acc: RouteAnswer['acc'];
+  /** To tag of the final response sent upstream (the callee's, or the edge's own for a local reply). */
+  toTag: string | undefined;
+  /** Request-URI of the branch whose response was sent upstream; undefined for a local reply. */
+  finalRuri: string | undefined;
 }
 
 export interface TransportSet {

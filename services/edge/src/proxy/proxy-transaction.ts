@@ -31,6 +31,7 @@ import { createsDialog, offsetCseq, offsetRecordRouteParams, replaceCseq } from 
 import { CodeSet } from './failover-codes.js';
 import { chooseNextHop, isOurUri, type RouteSet } from './route-set.js';
 import { contactWithAlias, requestAlias, responseAlias } from './nat-alias.js';
+import { accRecordRouteParam } from './dialog-acc.js';
 import { bestResponseIndex } from './response-selection.js';
 import { REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOutcome } from './proxy-context.js';
 import type { ResolveResult } from './next-hop.js';
@@ -123,7 +124,14 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       this.state = 'relaying';
       // A Request-URI with a NAT alias goes to the alias address (nat-alias.ts).
       const dst = this.init.routeSet.aliasDst;
-      this.applyRoutes({ version: '1.0', routing: 'serial', routes: [dst !== undefined ? { dst_uri: dst } : {}], record_route: false });
+      const flags = this.init.routeSet.accFlags;
+      // The dialog's accounting flags ride on our Record-Route entry (dialog-acc.ts).
+      const inDialog: RouteAnswer = { version: '1.0', routing: 'serial', routes: [dst !== undefined ? { dst_uri: dst } : {}], record_route: false };
+      if (flags) {
+        inDialog.acc = { flags };
+        this.answer = inDialog;
+      }
+      this.applyRoutes(inDialog);
       return;
     }
     const received = this.init.routeSet.received;
@@ -345,6 +353,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       reliable: isReliable(dest.transport),
       ...(cseq !== undefined ? { cseq } : {}),
       ...this.contactAliasFor(),
+      ...(this.recordRoute && this.answer?.acc?.flags?.length ? { recordRouteParams: accRecordRouteParam(this.answer.acc) } : {}),
     };
     const built = buildBranchRequest(input);
     const branch = new Branch(this.ctx, this, {
@@ -380,7 +389,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     if (createsDialog(req)) {
       if (req.from.tag === undefined) return undefined;
       again.recordRoute = true;
-      again.recordRouteParams = offsetRecordRouteParams(1, req.from.tag);
+      again.recordRouteParams = offsetRecordRouteParams(1, req.from.tag) + accRecordRouteParam(this.answer?.acc);
     }
     return buildBranchRequest(again);
   }
@@ -419,7 +428,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.server.sendFinal(status, bytes);
     if (first) {
       this.state = 'completed';
-      this.complete(status, res.reason, 'relayed');
+      this.complete(status, res.reason, 'relayed', { toTag: res.to.tag, ruri: branch.requestUri });
       // §16.7 step 10 / §16.10: the call is answered, cancel every other pending branch.
       for (const b of this.branches) if (b !== branch) b.cancel();
       this.routes = [];
@@ -509,7 +518,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.finalSent = true;
     this.state = 'completed';
     this.server.sendFinal(best.status, bytes);
-    this.complete(best.status, best.reason, outcome);
+    this.complete(best.status, best.reason, outcome, { toTag: best.res.to.tag, ruri: best.branch.requestUri });
   }
 
   /** §16.7 step 7: WWW-/Proxy-Authenticate of every 401/407 received, added to the one forwarded. */
@@ -589,10 +598,11 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.finalSent = true;
     this.state = 'completed';
     this.server.sendFinal(status, this.localResponse(status, reason, headers, body));
-    this.complete(status, reason, outcome);
+    this.complete(status, reason, outcome, { toTag: this.req.to.tag ?? this.toTag, ruri: undefined });
   }
 
-  private complete(status: number, reason: string, outcome: TransactionOutcome): void {
+  /** `final`: the To tag and the branch Request-URI of the final response sent upstream. */
+  private complete(status: number, reason: string, outcome: TransactionOutcome, final: { toTag: string | undefined; ruri: string | undefined }): void {
     this.init.trace?.end(status, outcome);
     this.ctx.onCompleted({
       txId: this.txId,
@@ -607,6 +617,8 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       startedAt: this.startedAt,
       traceId: this.init.trace?.traceId,
       acc: this.answer?.acc,
+      toTag: final.toTag,
+      finalRuri: final.ruri,
     });
     this.maybeSettle();
   }

@@ -17,6 +17,7 @@ import type { OurAddresses } from './our-addresses.js';
 import { readCseqOffset, type DialogCseqOffset } from './dialog-cseq.js';
 import { defaultPortFor } from './via-handling.js';
 import { ruriAlias } from './nat-alias.js';
+import { readAccFlags, type AccFlag } from './dialog-acc.js';
 
 export interface RouteSet {
   /** Request-URI after strict-router compatibility. */
@@ -45,6 +46,8 @@ export interface RouteSet {
    * `handle_ruri_alias`): the request goes here; `requestUri` is then without the alias.
    */
   aliasDst?: string;
+  /** Accounting flags of the dialog, from the `acc` parameter of our own Route entry (dialog-acc.ts). */
+  accFlags?: AccFlag[];
 }
 
 export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
@@ -52,6 +55,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
   let requestUri = req.requestUri;
   let lastMovedToRuri = false;
   let cseqOffset: DialogCseqOffset | undefined;
+  let accFlags: AccFlag[] | undefined;
   const ruri = req.uri;
   if (routes.length > 0 && ruri && ruri.user === undefined && isOurUri(ruri, ours)) {
     // §16.4: the previous element was a strict router and put our Record-Route URI into the R-URI.
@@ -61,6 +65,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
       routes = routes.slice(0, -1);
       lastMovedToRuri = true;
       cseqOffset = readCseqOffset(ruri.params);
+      accFlags = readAccFlags(ruri.params);
     }
   }
   let popped = 0;
@@ -73,12 +78,14 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
     const rcv = uri.params.get('received');
     if (rcv) received = receivedTarget(rcv);
     cseqOffset ??= readCseqOffset(uri.params);
+    accFlags ??= readAccFlags(uri.params);
     // A single entry unless we wrote two (double Record-Route, r2=on).
     if (!uri.params.has('r2')) break;
   }
   const set: RouteSet = { requestUri, remaining: routes.slice(popped), popped, lastMovedToRuri, hadOurRoute: popped > 0 || lastMovedToRuri };
   if (received !== undefined) set.received = received;
   if (cseqOffset !== undefined) set.cseqOffset = cseqOffset;
+  if (accFlags !== undefined) set.accFlags = accFlags;
   return set;
 }
 
