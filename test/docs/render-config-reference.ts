@@ -3,6 +3,7 @@
  * validate their config with. `npm run docs` writes it; the test beside this file fails when the
  * committed file is stale.
  */
+import { accountingConfigSchema, accountingEnvMap } from '@sipmesh/accounting';
 import { edgeServiceConfigSchema, edgeServiceEnvMap } from '@sipmesh/edge';
 import { registrarConfigSchema, registrarEnvMap } from '@sipmesh/registrar';
 import { routerConfigSchema, routerEnvMap } from '@sipmesh/router';
@@ -12,6 +13,7 @@ export function renderConfigurationDoc(): string {
   const edge = renderConfigReference(edgeServiceConfigSchema as unknown as ConfigSchema, { envMap: { ...edgeServiceEnvMap, SIPMESH_LISTEN: 'listen' } });
   const router = renderConfigReference(routerConfigSchema as unknown as ConfigSchema, { envMap: routerEnvMap });
   const registrar = renderConfigReference(registrarConfigSchema as unknown as ConfigSchema, { envMap: registrarEnvMap });
+  const accounting = renderConfigReference(accountingConfigSchema as unknown as ConfigSchema, { envMap: accountingEnvMap });
   return `# Configuration reference
 
 <!-- Generated from the config schemas by \`npm run docs\`; do not edit by hand. -->
@@ -33,5 +35,8 @@ ${edge}
 ${router}
 ## Registrar (\`services/registrar\`)
 
-${registrar}`;
+${registrar}
+## Accounting (\`services/accounting\`, NATS mode only)
+
+${accounting}`;
 }

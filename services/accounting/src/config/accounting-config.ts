@@ -1,0 +1,49 @@
+/**
+ * Accounting configuration: the PostgreSQL database the rows go to, the durable consumer of the
+ * event stream, plus the common service sections (NATS, admin HTTP for metrics, logs, tracing).
+ */
+import { serviceConfigSections, serviceEnvMap, type ServiceConfig } from '@sipmesh/runtime';
+
+export const ACCOUNTING_ADMIN_PORT = 9072;
+
+export const accountingConfigSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'accounting1', description: 'Accounting instance id (logs, metrics, NATS connection name)' },
+    database: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        url: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/sipmesh', description: "PostgreSQL of the acc and missed_calls tables (Kamailio's columns plus the book's extras)" },
+        migrate: { type: 'boolean', default: true, description: 'Create the tables, or add the missing columns to tables made by kamdbctl, at start' },
+      },
+    },
+    consumer: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        durable: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'sipmesh-accounting', description: 'Durable consumer name on the event stream, shared by every accounting instance (they split the work; a restart resumes where it stood)' },
+        batchSize: { type: 'integer', minimum: 1, maximum: 10000, default: 500, description: 'Event messages fetched, stored in one database transaction and acknowledged together' },
+        fetchWaitMs: { type: 'integer', minimum: 1000, maximum: 30000, default: 1000, 'x-unit': 'ms', description: 'How long one fetch waits for messages' },
+        retryDelayMs: { type: 'integer', minimum: 100, maximum: 600000, default: 2000, 'x-unit': 'ms', description: 'When the database refuses a batch: the delay before its events come back' },
+      },
+    },
+    ...serviceConfigSections({ adminPort: ACCOUNTING_ADMIN_PORT }),
+  },
+} as const;
+
+export interface AccountingConfig extends ServiceConfig {
+  id: string;
+  database: { url: string; migrate: boolean };
+  consumer: { durable: string; batchSize: number; fetchWaitMs: number; retryDelayMs: number };
+}
+
+export const accountingEnvMap = {
+  ...serviceEnvMap,
+  SIPMESH_ACCOUNTING_ID: 'id',
+  SIPMESH_ACCOUNTING_DATABASE_URL: 'database.url',
+} as const;
