@@ -1,4 +1,5 @@
 /** Schema of the static routes file (YAML or JSON), validated once when the file is loaded. */
+import type { RouteAnswer } from '@sipmesh/contracts';
 import { dispatcherAlgorithmNames, kamailioAlgorithmNumbers } from '../dispatcher/algorithms.js';
 
 /** One rule of a `rules` list. */
@@ -47,6 +48,15 @@ export const ruleSchema = {
     },
     on_failure: { type: 'object' },
     record_route: { type: 'boolean' },
+    acc: {
+      type: 'object',
+      additionalProperties: false,
+      description: "Accounting of the request (Kamailio's setflag FLT_ACC / FLT_ACCMISSED / FLT_ACCFAILED before t_relay): acc writes answered transactions, missed the failed INVITEs to missed_calls, failed the failed ones to acc; a dialog's later requests (BYE) keep the flags",
+      properties: {
+        flags: { type: 'array', items: { enum: ['acc', 'missed', 'failed'] }, uniqueItems: true },
+        extra: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] }, description: 'Extra CDR fields' },
+      },
+    },
   },
   oneOf: [{ required: ['routes'] }, { required: ['reply'] }, { required: ['dispatcher'] }],
 } as const;
@@ -138,6 +148,7 @@ export interface RuleSpec {
   dispatcher?: DispatcherActionSpec;
   on_failure?: Record<string, unknown>;
   record_route?: boolean;
+  acc?: RouteAnswer['acc'];
 }
 
 export interface DefaultStepSpec {

@@ -108,6 +108,7 @@ function compileAction(
   const common: Partial<RouteAnswer> = { version: CONTRACT_VERSION };
   if (spec.on_failure) common.on_failure = spec.on_failure as OnFailure;
   if (spec.record_route !== undefined) common.record_route = spec.record_route;
+  if (spec.acc !== undefined) common.acc = spec.acc;
 
   if (spec.reply) {
     const answer: RouteAnswer = { ...common, version: CONTRACT_VERSION, reply: spec.reply };
