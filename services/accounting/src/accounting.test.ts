@@ -28,7 +28,7 @@ describe('accounting over NATS into PostgreSQL', async () => {
     loadConfig<AccountingConfig>({
       schema: accountingConfigSchema,
       env: {},
-      overrides: { 'nats.url': NATS, 'database.url': PG, 'consumer.durable': durable, 'consumer.retryDelayMs': 200, 'admin.enabled': false },
+      overrides: { 'nats.url': NATS, 'database.url': PG, 'consumer.durable': durable, 'consumer.startAt': 'new', 'consumer.retryDelayMs': 200, 'admin.enabled': false },
     }) as AccountingConfig;
   const start = async (): Promise<AccountingApp> => createAccountingApp({ config: config(), logger: createLogger({ service: 'accounting', level: 'silent' }), registry: createMetricsRegistry({ service: 'accounting', processMetrics: false }) });
 

@@ -23,7 +23,7 @@ export async function createAccountingApp(options: { config: AccountingConfig; l
   });
   const store = await AccStore.open(config.database.url, config.database.migrate);
   const consumer = new EventConsumer(
-    { natsUrl: config.nats.url, durable: config.consumer.durable, batchSize: config.consumer.batchSize, fetchWaitMs: config.consumer.fetchWaitMs, retryDelayMs: config.consumer.retryDelayMs },
+    { natsUrl: config.nats.url, durable: config.consumer.durable, startAt: config.consumer.startAt, batchSize: config.consumer.batchSize, fetchWaitMs: config.consumer.fetchWaitMs, retryDelayMs: config.consumer.retryDelayMs },
     store,
     createValidators(),
     {

@@ -17,6 +17,8 @@ export interface ConsumerOptions {
   readonly natsUrl: string;
   /** Durable consumer name, shared by every accounting instance. */
   readonly durable: string;
+  /** Where a new durable consumer starts: the whole stream, or events from now on. */
+  readonly startAt: 'all' | 'new';
   readonly batchSize: number;
   /** How long a fetch waits for messages, ms. */
   readonly fetchWaitMs: number;
@@ -47,6 +49,9 @@ export class EventConsumer {
   async start(): Promise<void> {
     this.nc = await connect({ servers: this.options.natsUrl, name: `accounting-${this.options.durable}`, reconnect: true, maxReconnectAttempts: -1 });
     this.running = true;
+    // The durable consumer exists when start returns (events published from then on are read),
+    // unless the stream is not there yet: then the loop keeps trying.
+    await this.ensureConsumer().catch((e: unknown) => this.logger.warn({ err: e }, 'event consumer not created yet; retrying'));
     this.loop = this.run();
   }
 
@@ -56,19 +61,30 @@ export class EventConsumer {
     await this.nc?.drain().catch(() => undefined);
   }
 
+  /** Creates the durable consumer when it does not exist; an existing one keeps its settings and position. */
+  private async ensureConsumer(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc as NatsConnection);
+    try {
+      await jsm.consumers.info(EVENTS_STREAM, this.options.durable);
+      return;
+    } catch (e) {
+      if (!(e instanceof JetStreamApiError && e.code === JetStreamApiCodes.ConsumerNotFound)) throw e;
+    }
+    await jsm.consumers.add(EVENTS_STREAM, {
+      durable_name: this.options.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: this.options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+      filter_subject: subjects.events.transactionCompleted,
+      ack_wait: 30_000 * 1_000_000,
+      max_ack_pending: Math.max(1000, this.options.batchSize * 4),
+    });
+  }
+
   private async run(): Promise<void> {
     const nc = this.nc as NatsConnection;
     while (this.running) {
       try {
-        const jsm = await jetstreamManager(nc);
-        await jsm.consumers.add(EVENTS_STREAM, {
-          durable_name: this.options.durable,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          filter_subject: subjects.events.transactionCompleted,
-          ack_wait: 30_000 * 1_000_000,
-          max_ack_pending: Math.max(1000, this.options.batchSize * 4),
-        });
+        await this.ensureConsumer();
         const consumer = await jetstream(nc).consumers.get(EVENTS_STREAM, this.options.durable);
         while (this.running) {
           const batch: JsMsg[] = [];

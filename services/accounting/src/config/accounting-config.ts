@@ -27,6 +27,11 @@ export const accountingConfigSchema = {
       default: {},
       properties: {
         durable: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'sipmesh-accounting', description: 'Durable consumer name on the event stream, shared by every accounting instance (they split the work; a restart resumes where it stood)' },
+        startAt: {
+          enum: ['all', 'new'],
+          default: 'all',
+          description: 'Where a durable consumer that does not exist yet starts: all (every event the stream still holds, so nothing published before accounting first started is lost) or new (events from now on); an existing consumer resumes where it stood',
+        },
         batchSize: { type: 'integer', minimum: 1, maximum: 10000, default: 500, description: 'Event messages fetched, stored in one database transaction and acknowledged together' },
         fetchWaitMs: { type: 'integer', minimum: 1000, maximum: 30000, default: 1000, 'x-unit': 'ms', description: 'How long one fetch waits for messages' },
         retryDelayMs: { type: 'integer', minimum: 100, maximum: 600000, default: 2000, 'x-unit': 'ms', description: 'When the database refuses a batch: the delay before its events come back' },
@@ -39,7 +44,7 @@ export const accountingConfigSchema = {
 export interface AccountingConfig extends ServiceConfig {
   id: string;
   database: { url: string; migrate: boolean };
-  consumer: { durable: string; batchSize: number; fetchWaitMs: number; retryDelayMs: number };
+  consumer: { durable: string; startAt: 'all' | 'new'; batchSize: number; fetchWaitMs: number; retryDelayMs: number };
 }
 
 export const accountingEnvMap = {
