@@ -91,7 +91,8 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
 
 /** Kamailio `handle_ruri_alias` on an in-dialog route set: a NAT alias in the Request-URI becomes the destination. */
 export function takeRuriAlias(set: RouteSet): void {
-  if (set.remaining.length > 0) return;
+  // Most in-dialog requests carry none: no URI parse for them.
+  if (set.remaining.length > 0 || !/;alias=/i.test(set.requestUri)) return;
   const alias = ruriAlias(set.requestUri);
   if (!alias) return;
   set.requestUri = alias.requestUri;
