@@ -35,6 +35,14 @@ async function flagsOf(sipmesh: SipmeshUnderTest, router = 0): Promise<Record<st
   return out;
 }
 
+/** Two started destinations, recorded in `peers` for the test's cleanup. */
+async function startPeers(peers: Peer[]): Promise<[Peer, Peer]> {
+  const pair: [Peer, Peer] = [new Peer(await freePort('udp', { leaseMs: Infinity })), new Peer(await freePort('udp', { leaseMs: Infinity }))];
+  peers.push(...pair);
+  for (const p of pair) await p.start();
+  return pair;
+}
+
 /** `count` MESSAGEs through the edge with SIPp, every one answered. */
 async function sendMessages(sipmesh: SipmeshUnderTest | undefined, count: number): Promise<void> {
   const r = await runSipp({ scenario: scenarioPath('uac-message.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh?.sipPort ?? 0}`, service: 'lb', calls: count, rate: 50, timeoutS: 20, traceMessages: false }).done;
@@ -58,13 +66,8 @@ describe.each<BusMode>(['local', 'nats'])('dispatcher probing over the %s bus', 
   const messages = (count: number): Promise<void> => sendMessages(sipmesh, count);
 
   it('takes a silent destination out of rotation and back in when it answers again', async () => {
-    const a = new Peer(await freePort('udp', { leaseMs: Infinity }));
-    const b = new Peer(await freePort('udp', { leaseMs: Infinity }));
-    peers.push(a, b);
-    await a.start();
-    await b.start();
-    const uriA = `sip:127.0.0.1:${a.port}`;
-    const uriB = `sip:127.0.0.1:${b.port}`;
+    const [a, b] = await startPeers(peers);
+    const [uriA, uriB] = [a, b].map((p) => `sip:127.0.0.1:${p.port}`) as [string, string];
     sipmesh = await startSipmesh({
       mode,
       routes: {
@@ -131,13 +134,8 @@ describe('dispatcher.set_state with two routers over NATS', async () => {
   const messages = (count: number): Promise<void> => sendMessages(sipmesh, count);
 
   it('applies dispatcher.set_state on every router, whichever took the command', async () => {
-    const a = new Peer(await freePort('udp', { leaseMs: Infinity }));
-    const b = new Peer(await freePort('udp', { leaseMs: Infinity }));
-    peers.push(a, b);
-    await a.start();
-    await b.start();
-    const uriA = `sip:127.0.0.1:${a.port}`;
-    const uriB = `sip:127.0.0.1:${b.port}`;
+    const [a, b] = await startPeers(peers);
+    const [uriA, uriB] = [a, b].map((p) => `sip:127.0.0.1:${p.port}`) as [string, string];
     sipmesh = await startSipmesh({
       mode: 'nats',
       routers: 2,

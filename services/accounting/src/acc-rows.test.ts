@@ -2,37 +2,11 @@
  * Kamailio acc semantics on transaction events (spec §8.13, TC-109, TC-110): what becomes an acc
  * row, what a missed_calls row, with which code, tags and extra columns.
  */
-import { CONTRACT_VERSION, type TransactionCompletedEvent } from '@sipmesh/contracts';
 import { describe, expect, it } from 'vitest';
 import { accRows } from './acc-rows.js';
+import { transactionEvent } from './transaction-event.fixture.js';
 
-function event(over: Partial<TransactionCompletedEvent>): TransactionCompletedEvent {
-  return {
-    event_id: 'edge1.1.7',
-    type: 'transaction.completed',
-    version: CONTRACT_VERSION,
-    time: '2022-04-26T15:39:44.120Z',
-    edge: 'edge1',
-    tx: 'edge1.1.7',
-    method: 'INVITE',
-    ruri: 'sip:9196@192.168.7.8',
-    call_id: 'Br28Q2ng.A7odJD7MESFokuSU93ZDdrw',
-    cseq: 1,
-    from: { uri: 'sip:1001@192.168.7.8', user: '1001', host: '192.168.7.8', tag: 'QA7AFWKNTW3ktVZxZJak8ggZceLBuYRq' },
-    to: { uri: 'sip:9196@192.168.7.8', user: '9196', host: '192.168.7.8' },
-    source: { ip: '172.22.0.1', port: 5060, transport: 'udp' },
-    status: 200,
-    reason: 'OK',
-    outcome: 'relayed',
-    attempts: 1,
-    branches: [{ uri: 'sip:9196@192.168.7.8', status: 200, reason: 'OK' }],
-    duration_ms: 20,
-    acc: { flags: ['acc', 'failed'] },
-    to_tag: '1v2Dy7jNQva5r',
-    final_ruri: 'sip:9196@192.168.7.8',
-    ...over,
-  };
-}
+const event = transactionEvent;
 
 describe('acc rows of a transaction', () => {
   it("writes the book's INVITE row with the extra columns (TC-109)", () => {

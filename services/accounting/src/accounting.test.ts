@@ -3,7 +3,7 @@
  * event stream become acc / missed_calls rows once, whatever is delivered twice, and a restarted
  * service resumes where it stood.
  */
-import { CONTRACT_VERSION, encodeEvents, EVENTS_STREAM, subjects, type TransactionCompletedEvent } from '@sipmesh/contracts';
+import { encodeEvents, EVENTS_STREAM, subjects, type TransactionCompletedEvent } from '@sipmesh/contracts';
 import { connectNatsBus, createLogger, createMetricsRegistry, loadConfig, type NatsBus } from '@sipmesh/runtime';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireInfra } from '../../../test/helpers/infra.js';
 import { createAccountingApp, type AccountingApp } from './app.js';
 import { accountingConfigSchema, type AccountingConfig } from './config/accounting-config.js';
+import { transactionEvent } from './transaction-event.fixture.js';
 
 const NATS = 'nats://127.0.0.1:4222';
 const PG = 'postgres://postgres@127.0.0.1:5432/test';
@@ -32,30 +33,16 @@ describe('accounting over NATS into PostgreSQL', async () => {
     }) as AccountingConfig;
   const start = async (): Promise<AccountingApp> => createAccountingApp({ config: config(), logger: createLogger({ service: 'accounting', level: 'silent' }), registry: createMetricsRegistry({ service: 'accounting', processMetrics: false }) });
 
-  const event = (n: number, over: Partial<TransactionCompletedEvent>): TransactionCompletedEvent => ({
-    event_id: `${tag}.${n}.1`,
-    type: 'transaction.completed',
-    version: CONTRACT_VERSION,
-    time: new Date().toISOString(),
-    edge: 'edge1',
-    tx: `${tag}.${n}.1`,
-    method: 'INVITE',
-    ruri: 'sip:9196@192.168.7.8',
-    call_id: `${tag}-call`,
-    cseq: 1,
-    from: { uri: 'sip:1001@192.168.7.8', user: '1001', host: '192.168.7.8', tag: 'ftag' },
-    to: { uri: 'sip:9196@192.168.7.8', user: '9196', host: '192.168.7.8' },
-    source: { ip: '172.22.0.1', port: 5060, transport: 'udp' },
-    status: 200,
-    reason: 'OK',
-    outcome: 'relayed',
-    attempts: 1,
-    branches: [{ uri: 'sip:9196@192.168.7.8', status: 200, reason: 'OK' }],
-    duration_ms: 20,
-    acc: { flags: ['acc', 'failed'] },
-    to_tag: 'ttag',
-    ...over,
-  });
+  const event = (n: number, over: Partial<TransactionCompletedEvent>): TransactionCompletedEvent =>
+    transactionEvent({
+      event_id: `${tag}.${n}.1`,
+      tx: `${tag}.${n}.1`,
+      time: new Date().toISOString(),
+      call_id: `${tag}-call`,
+      from: { uri: 'sip:1001@192.168.7.8', user: '1001', host: '192.168.7.8', tag: 'ftag' },
+      to_tag: 'ttag',
+      ...over,
+    });
   const publish = async (msgId: string, events: TransactionCompletedEvent[]): Promise<void> => {
     await bus.publishEvent(subjects.events.transactionCompleted, encodeEvents(events.map((e) => JSON.stringify(e))), { msgId });
   };
