@@ -29,6 +29,8 @@ const roots = {
   'auth-check.json': 'AuthCheckRequest',
   'registration.json': 'RegistrationEvent',
   'edge-request.json': 'EdgeRequest',
+  'dialog.json': 'DialogEvent',
+  'edge-lifecycle.json': 'EdgeStartedEvent',
 };
 const defNames = {
   'jsonrpc.json#error': 'JsonRpcError',

@@ -30,6 +30,8 @@ export type {
   AuthCheckResult,
   AuthCheckResponse,
   RegistrationEvent,
+  DialogEvent,
+  EdgeStartedEvent,
   Party,
   Endpoint,
   Socket,
@@ -57,4 +59,5 @@ export {
   isSubjectToken,
 } from './subjects.js';
 export { JsonRpcErrorCode } from './errors.js';
+export { dialogId, isDialogId } from './dialog-id.js';
 export { EVENT_COUNT_HEADER, decodeEvents, encodeEvents, eventLines } from './event-batch.js';

@@ -79,6 +79,11 @@ export const subjects = {
     transactionCompleted: 'sipmesh.events.v1.transaction.completed',
     dispatcherState: 'sipmesh.events.v1.dispatcher.state',
     registration: 'sipmesh.events.v1.registration',
+    /** A call's dialog events: `dialog.started`, `dialog.answered`, `dialog.ended`. */
+    dialog: (kind: 'started' | 'answered' | 'ended'): string => `sipmesh.events.v1.dialog.${kind}`,
+    dialogAll: 'sipmesh.events.v1.dialog.*',
+    /** An edge started (its earlier calls, if any were open, are closed by whoever tracks them). */
+    edgeStarted: 'sipmesh.events.v1.edge.started',
   },
 } as const;
 

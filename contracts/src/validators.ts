@@ -23,6 +23,8 @@ import type {
   AuthCheckRequest,
   AuthCheckResponse,
   RegistrationEvent,
+  DialogEvent,
+  EdgeStartedEvent,
 } from './generated/types.js';
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -44,9 +46,11 @@ export interface ContractValidators {
   authCheck: Validator<AuthCheckRequest>;
   authCheckResponse: Validator<AuthCheckResponse>;
   registration: Validator<RegistrationEvent>;
+  dialog: Validator<DialogEvent>;
+  edgeStarted: Validator<EdgeStartedEvent>;
 }
 
-const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json', 'location-lookup.json', 'auth-check.json', 'registration.json', 'edge-request.json'] as const;
+const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json', 'location-lookup.json', 'auth-check.json', 'registration.json', 'edge-request.json', 'dialog.json', 'edge-lifecycle.json'] as const;
 const ID_BASE = 'https://schemas.sipmesh.org/v1/';
 
 /** Directory of the v1 schemas, found relative to this module in both src/ and dist/. */
@@ -89,6 +93,8 @@ export function createValidators(): ContractValidators {
     authCheck: make<AuthCheckRequest>('auth-check.json'),
     authCheckResponse: make<AuthCheckResponse>('auth-check.json#/$defs/authResponse'),
     registration: make<RegistrationEvent>('registration.json'),
+    dialog: make<DialogEvent>('dialog.json'),
+    edgeStarted: make<EdgeStartedEvent>('edge-lifecycle.json'),
   };
 }
 

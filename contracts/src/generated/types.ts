@@ -39,6 +39,21 @@ export type TxId = string;
  * via the `definition` "FinalStatus".
  */
 export type FinalStatus = number;
+/**
+ * First 20 hex digits of SHA-1 over '<Call-ID>\n<From tag>\n<CSeq number>' of the initial INVITE: any service that sees the INVITE (a router checking a call limit) computes the same id.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "DialogId".
+ */
+export type DialogId = string;
+/**
+ * Final status of the INVITE
+ */
+export type FinalStatus1 = number;
+/**
+ * Final status of the BYE that ended the call
+ */
+export type FinalStatus2 = number;
 
 /**
  * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
@@ -683,6 +698,113 @@ export interface EdgeRequestParams {
    * Longest wait for a final response (Timer F); a local 408 after it. Default 5000
    */
   timeout_ms?: number;
+}
+/**
+ * Published by the edge that routed a call's initial INVITE, on sipmesh.events.v1.dialog.<started|answered|ended> (JetStream stream SIPMESH_EVENTS). One call is one dialog_id; its ended event carries everything the started and answered events did, so the ended event alone can make the CDR. An edge that restarted and sees the BYE of a call it no longer remembers publishes an ended event with recovered: true and only what the BYE tells.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "DialogEvent".
+ */
+export interface DialogEvent {
+  /**
+   * Unique id, also the JetStream message id: <dialog_id>.<started|answered|ended|stopped|recovered>
+   */
+  event_id: string;
+  type: 'dialog.started' | 'dialog.answered' | 'dialog.ended';
+  version: Version;
+  /**
+   * When it happened: the INVITE was relayed, the 2xx was forwarded, the BYE arrived (or the dialog timed out, or the edge stopped)
+   */
+  time: string;
+  /**
+   * The edge that tracks the dialog (the one that asked the router for the INVITE)
+   */
+  edge: string;
+  dialog_id: DialogId;
+  trace_id?: string;
+  call_id: string;
+  /**
+   * The caller's tag
+   */
+  from_tag?: string;
+  /**
+   * The callee's tag (answered and ended events of answered calls)
+   */
+  to_tag?: string;
+  from?: Party1;
+  /**
+   * Request-URI of the initial INVITE as it arrived (the number dialled)
+   */
+  ruri?: string;
+  source?: Endpoint;
+  policy?: string;
+  acc?: Accounting;
+  /**
+   * When the INVITE arrived
+   */
+  started_at?: string;
+  /**
+   * When the first 2xx was forwarded
+   */
+  answered_at?: string;
+  ended_at?: string;
+  /**
+   * ended: answered_at to ended_at (0 for a call never answered)
+   */
+  duration_ms?: number;
+  /**
+   * Request-URI of the branch that answered, or of the branch whose final response was sent upstream
+   */
+  answered_ruri?: string;
+  /**
+   * The route's dst_uri (the gateway or destination the call went to), when the route named one
+   */
+  dst_uri?: string;
+  sip_code?: FinalStatus1;
+  sip_reason?: string;
+  bye_code?: FinalStatus2;
+  /**
+   * ended: answered (2xx), busy (486, 600), no-answer (408, 480 or no answer before the timers), cancelled (the caller's CANCEL), failed (any other final status), unfinished (the edge stopped before the INVITE had its final response)
+   */
+  disposition?: 'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'unfinished';
+  /**
+   * ended: who ended it: the caller (BYE or CANCEL from the caller), the callee (BYE from the callee, or a final refusal), proxy (sipmesh answered the INVITE itself: no route, timeouts), timeout (no BYE within the edge's dialogs.maxDurationS), edge-stopped (the edge stopped with the call open)
+   */
+  hangup?: 'caller' | 'callee' | 'proxy' | 'timeout' | 'edge-stopped';
+  /**
+   * ended: the edge did not remember the call (it restarted); only the BYE's facts are known
+   */
+  recovered?: boolean;
+}
+/**
+ * A From or To header, parsed.
+ */
+export interface Party1 {
+  uri: string;
+  user?: string;
+  host: string;
+  tag?: string;
+  display?: string;
+}
+/**
+ * Published by an edge on sipmesh.events.v1.edge.started when it starts. Calls this edge was tracking before (it crashed or was killed without closing them) are closed by whoever keeps call state (accounting: CDRs still open get hangup edge-restarted; call-limit profiles drop them).
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "EdgeStartedEvent".
+ */
+export interface EdgeStartedEvent {
+  /**
+   * <edge>.<boot_id>.started
+   */
+  event_id: string;
+  type: 'edge.started';
+  version: Version;
+  time: string;
+  edge: string;
+  /**
+   * Random id of this run of the edge
+   */
+  boot_id: string;
 }
 /**
  * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema

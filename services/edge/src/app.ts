@@ -13,6 +13,8 @@ import { EdgeRpc } from './bus/edge-rpc.js';
 import { PolicySelector } from './bus/policy-selector.js';
 import { OptionsProber } from './probe/options-probe.js';
 import { TransactionEvents } from './bus/transaction-events.js';
+import { DialogEvents } from './bus/dialog-events.js';
+import { DialogTracker } from './dialogs/dialog-tracker.js';
 import { EdgeRequester } from './uac/edge-request.js';
 import { RequestSender } from './uac/request-sender.js';
 import type { EdgeConfig } from './config/edge-config.js';
@@ -20,7 +22,7 @@ import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
 import { EdgeCore } from './proxy/edge-core.js';
 import { NextHopResolver } from './proxy/next-hop.js';
 import { OurAddresses } from './proxy/our-addresses.js';
-import type { TransportSet } from './proxy/proxy-context.js';
+import type { StartedCall, TransportSet } from './proxy/proxy-context.js';
 import { deriveTransactionTimers, HashedTimerWheel, systemClock, TransactionTable } from './transaction/index.js';
 import { TcpTransport } from './transport/tcp-transport.js';
 import type { InboundMessage, Listener, SendResult, TransportAddress, TransportProtocol } from './transport/transport.js';
@@ -95,6 +97,8 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   router.start();
   const resolver = new NextHopResolver(new Set(listeners.map((l) => l.transport)));
   const txEvents = config.events.enabled ? new TransactionEvents(bus, config.id, metrics, log, config.events.batch) : undefined;
+  const dialogEvents = config.events.enabled && config.dialogs.enabled ? new DialogEvents(bus, config.id, metrics, log, config.events.batch) : undefined;
+  const calls = dialogEvents ? new DialogTracker({ edgeId: config.id, maxDurationMs: config.dialogs.maxDurationS * 1000, now: Date.now, sink: dialogEvents }) : undefined;
   if (txEvents && bus.kind === 'nats') {
     await bus.ensureStream(EVENTS_STREAM, [subjects.events.all], { maxAgeMs: 24 * 3600_000, duplicateWindowMs: 120_000 });
   }
@@ -130,10 +134,18 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     counters: metrics,
     tracer: options.tracing ? trace.getTracer('sipmesh-edge') : undefined,
     now: Date.now,
-    onCompleted: (tx, req, inbound) => txEvents?.completed(tx, req, inbound),
+    onCompleted: (tx, req, inbound) => {
+      txEvents?.completed(tx, req, inbound);
+      calls?.completed(tx);
+    },
+    ...(calls ? { onCallStarted: (call: StartedCall) => calls.started(call) } : {}),
     log,
   });
   bound.core = core;
+  if (calls && dialogEvents) {
+    calls.start();
+    dialogEvents.announceStart();
+  }
   const uac = new RequestSender({ wheel, timers: profiles.value, table, resolver, transports, now: Date.now });
   bound.uac = uac;
   const rpc = new EdgeRpc(bus, config.id, validators, new OptionsProber(config.id, uac, (dest) => tcp?.ping(dest) ?? false), new EdgeRequester(config.id, uac));
@@ -143,6 +155,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     sipmesh_edge_transactions_live: () => table.size,
     sipmesh_edge_suspended: () => router.suspendedCount,
     sipmesh_edge_tcp_connections: () => tcp?.connectionCount ?? 0,
+    sipmesh_edge_calls_open: () => calls?.size ?? 0,
   });
 
   for (const l of listeners) {
@@ -167,8 +180,10 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
       await udp?.close();
       await tcp?.close();
       wheel.close();
-      // what gathered so far leaves before the bus drains
+      // calls still open end now (hangup edge-stopped); what gathered so far leaves before the bus drains
+      calls?.stop();
       txEvents?.flush();
+      dialogEvents?.flush();
     },
   };
 }

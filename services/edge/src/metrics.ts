@@ -60,6 +60,7 @@ const GAUGES = {
   sipmesh_edge_transactions_live: { type: 'gauge', help: 'Live server and client transactions' },
   sipmesh_edge_suspended: { type: 'gauge', help: 'Transactions waiting for a route answer' },
   sipmesh_edge_tcp_connections: { type: 'gauge', help: 'Open TCP connections' },
+  sipmesh_edge_calls_open: { type: 'gauge', help: 'Calls (dialogs) this edge tracks now' },
 } as const;
 
 export function createEdgeMetrics(registry: Registry): EdgeMetrics {

@@ -37,6 +37,8 @@ const COMPLETED: CompletedTransaction = {
   acc: { flags: ['acc'], extra: { tenant: 'a' } },
   toTag: 'b5x9',
   finalRuri: 'sip:bob@203.0.113.20',
+  finalDstUri: undefined,
+  dialogId: undefined,
 };
 
 function setup(bus: LocalBus, limits: EventBatchLimits = UNBATCHED): { events: TransactionEvents; counters: Map<string, number>; logs: string[] } {

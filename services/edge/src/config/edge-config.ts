@@ -198,6 +198,16 @@ export const edgeConfigSchema = {
         recvBufferBytes: { type: 'integer', minimum: 0, default: 4194304, 'x-unit': 'bytes', description: 'SO_RCVBUF asked for UDP sockets (the kernel may cap it at net.core.rmem_max); 0 keeps the default' },
       },
     },
+    dialogs: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: "Calls tracked by the edge that routed their initial INVITE (Kamailio's dialog module): dialog started/answered/ended events for CDRs and call limits",
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Track calls and publish dialog events (needs events.enabled); the call id rides on the Record-Route entry (;did=)' },
+        maxDurationS: { type: 'integer', minimum: 60, maximum: 604800, default: 43200, 'x-unit': 's', description: "A call with no BYE this long after its answer is ended (hangup timeout; Kamailio dialog default_timeout). Keep it equal to the router's calls.maxDurationS" },
+      },
+    },
     events: {
       type: 'object',
       additionalProperties: false,
@@ -266,6 +276,7 @@ export interface EdgeConfig {
   transactions: { maxActive: number };
   tcp: { idleTimeoutMs: number; connectTimeoutMs: number; maxConnections: number };
   udp: { recvBufferBytes: number };
+  dialogs: { enabled: boolean; maxDurationS: number };
   events: { enabled: boolean; batch: { maxEvents: number; maxBytes: number; maxDelayMs: number } };
 }
 

@@ -6,8 +6,11 @@
  * comes back through that entry carries them in its transaction event: the BYE of an accounted
  * call is accounted too, as Kamailio's script does by setting the flags on BYE. Stateless: nothing
  * is kept at the edge.
+ *
+ * The call's dialog id rides the same way (`;did=<id>`, as Kamailio's dialog module writes its
+ * `did`): the BYE names the call it ends even when the edge that tracks calls restarted meanwhile.
  */
-import type { RouteAnswer } from '@sipmesh/contracts';
+import { isDialogId, type RouteAnswer } from '@sipmesh/contracts';
 
 export type AccFlag = NonNullable<NonNullable<RouteAnswer['acc']>['flags']>[number];
 
@@ -33,4 +36,17 @@ export function readAccFlags(params: ReadonlyMap<string, string | null>): AccFla
     if (f !== undefined && !flags.includes(f)) flags.push(f);
   }
   return flags.length > 0 ? flags : undefined;
+}
+
+const DID = 'did';
+
+/** The Record-Route parameter naming the call (`;did=<id>`), or '' when the call is not tracked. */
+export function dialogRecordRouteParam(dialogId: string | undefined): string {
+  return dialogId === undefined ? '' : `;${DID}=${dialogId}`;
+}
+
+/** The dialog id of our own Route entry's `did` parameter, when it has a well-formed one. */
+export function readDialogId(params: ReadonlyMap<string, string | null>): string | undefined {
+  const v = params.get(DID);
+  return v !== undefined && v !== null && isDialogId(v) ? v : undefined;
 }

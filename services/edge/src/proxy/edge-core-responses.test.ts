@@ -126,6 +126,8 @@ describe('responses to a relayed INVITE', () => {
       acc: { flags: ['acc'] },
       toTag: 'b5x9',
       finalRuri: 'sip:bob@example.com',
+      finalDstUri: 'sip:203.0.113.20:5060',
+      dialogId: undefined,
     });
   });
 

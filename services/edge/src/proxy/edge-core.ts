@@ -31,7 +31,7 @@ import { offsetCseq, readCseqOffset, replaceCseq } from './dialog-cseq.js';
 import { CodeSet } from './failover-codes.js';
 import type { Resolver, ResolveResult } from './next-hop.js';
 import type { OurAddresses } from './our-addresses.js';
-import type { CompletedTransaction, ProxyContext, ProxyCounter, RouteAsker, TransportSet } from './proxy-context.js';
+import type { CompletedTransaction, ProxyContext, ProxyCounter, RouteAsker, StartedCall, TransportSet } from './proxy-context.js';
 import { ProxyTransaction } from './proxy-transaction.js';
 import { chooseNextHop, isOurUri, processRoutes, takeRuriAlias, type RouteSet } from './route-set.js';
 import { requestServerKey } from './server-key.js';
@@ -78,6 +78,8 @@ export interface EdgeCoreOptions {
   tracer: Tracer | undefined;
   now: () => number;
   onCompleted: (tx: CompletedTransaction, req: SipRequest, inbound: InboundMessage) => void;
+  /** Tracks initial INVITEs as calls (dialog-tracker.ts); absent: no call tracking, no `did` on Record-Route. */
+  onCallStarted?: (call: StartedCall) => void;
   log: ProxyContext['log'];
 }
 
@@ -150,6 +152,14 @@ export class EdgeCore implements ProxyContext {
   onCompleted(tx: CompletedTransaction): void {
     this.counters.inc('transactions_completed');
     this.options.onCompleted(tx, tx.req, tx.inbound);
+  }
+
+  get tracksCalls(): boolean {
+    return this.options.onCallStarted !== undefined;
+  }
+
+  callStarted(call: StartedCall): void {
+    this.options.onCallStarted?.(call);
   }
 
   onReleased(txId: string): void {

@@ -67,6 +67,24 @@ export interface CompletedTransaction {
   toTag: string | undefined;
   /** Request-URI of the branch whose response was sent upstream; undefined for a local reply. */
   finalRuri: string | undefined;
+  /** The route's dst_uri of that branch, when it named one (the gateway the call went to). */
+  finalDstUri: string | undefined;
+  /**
+   * The call this transaction belongs to: an initial INVITE this edge tracks as a call (it asked
+   * the router and relayed it), or an in-dialog request whose Route named the call (`did`).
+   */
+  dialogId: string | undefined;
+}
+
+/** An initial INVITE the edge relays: a call starts (dialog-tracker.ts). */
+export interface StartedCall {
+  dialogId: string;
+  req: SipRequest;
+  inbound: InboundMessage;
+  startedAt: number;
+  policy: string | undefined;
+  acc: RouteAnswer['acc'];
+  traceId: string | undefined;
 }
 
 export interface TransportSet {
@@ -122,6 +140,10 @@ export interface ProxyContext {
   /** The id of a further route request of transaction `txId` (same index, new label). */
   nextAskId(txId: string): string;
   onCompleted(tx: CompletedTransaction): void;
+  /** Whether initial INVITEs are tracked as calls (edge `dialogs.enabled`). */
+  readonly tracksCalls: boolean;
+  /** An initial INVITE got its route answer and is being relayed: the call's dialog id goes on our Record-Route. */
+  callStarted(call: StartedCall): void;
   /** The transaction and all its branches are gone. */
   onReleased(txId: string): void;
   log(event: EdgeLogEventName, fields: Record<string, unknown>): void;

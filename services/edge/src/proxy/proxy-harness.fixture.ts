@@ -6,7 +6,8 @@
  * tests assert what a SIP peer would see on the wire.
  */
 import { edgeLogEvents } from '../log-events.js';
-import type { RouteAnswer, RouteParams } from '@sipmesh/contracts';
+import type { DialogEvent, RouteAnswer, RouteParams } from '@sipmesh/contracts';
+import { DialogTracker } from '../dialogs/dialog-tracker.js';
 import { loadConfig } from '@sipmesh/runtime';
 import { edgeConfigSchema, type EdgeConfig } from '../config/edge-config.js';
 import { deriveTransactionTimers, ManualTimerWheel, TransactionTable } from '../transaction/index.js';
@@ -14,7 +15,7 @@ import type { InboundMessage, Listener, SendResult, TransportAddress, TransportP
 import { EdgeCore, type EdgeCounter } from './edge-core.js';
 import { NextHopResolver, type Resolver } from './next-hop.js';
 import { OurAddresses } from './our-addresses.js';
-import { REGISTRAR_TARGET, type CompletedTransaction, type RouteAsker, type Suspended, type TransportSet } from './proxy-context.js';
+import { REGISTRAR_TARGET, type CompletedTransaction, type RouteAsker, type StartedCall, type Suspended, type TransportSet } from './proxy-context.js';
 
 export const EDGE_IP = '192.0.2.10';
 /** The caller: behind NAT, its Via names a private address and the datagrams come from elsewhere. */
@@ -146,6 +147,8 @@ export interface HarnessOptions {
   listeners?: readonly Listener[];
   /** Next-hop resolution; default the real resolver (synchronous for IP literals). */
   resolver?: Resolver;
+  /** Track calls (dialog-tracker.ts); their dialog events collect in `dialogEvents`. */
+  calls?: boolean;
 }
 
 export interface CompletedRecord {
@@ -162,6 +165,8 @@ export class ProxyHarness {
   readonly table: TransactionTable;
   readonly core: EdgeCore;
   readonly completed: CompletedRecord[] = [];
+  readonly dialogEvents: DialogEvent[] = [];
+  readonly calls: DialogTracker | undefined;
   readonly logs: { level: string; event: string; fields: Record<string, unknown> }[] = [];
   private readonly counterValues = new Map<string, number>();
   private readonly listeners: readonly Listener[];
@@ -180,6 +185,8 @@ export class ProxyHarness {
     if (!profiles.ok) throw new Error(profiles.error.message);
     this.table = new TransactionTable({ maxTransactions: this.config.transactions.maxActive });
     this.transports = new RecordingTransports(this.listeners, () => this.wheel.now());
+    const calls = options.calls ? new DialogTracker({ edgeId: this.config.id, maxDurationMs: this.config.dialogs.maxDurationS * 1000, now: () => this.wheel.now(), sink: { emit: (e) => this.dialogEvents.push(e) } }) : undefined;
+    this.calls = calls;
     this.core = new EdgeCore({
       config: this.config,
       wheel: this.wheel,
@@ -192,7 +199,11 @@ export class ProxyHarness {
       counters: { inc: (name: EdgeCounter, by = 1) => this.counterValues.set(name, (this.counterValues.get(name) ?? 0) + by) },
       tracer: undefined,
       now: () => this.wheel.now(),
-      onCompleted: (tx, req, inbound) => this.completed.push({ tx, method: req.method, source: inbound.source }),
+      onCompleted: (tx, req, inbound) => {
+        this.completed.push({ tx, method: req.method, source: inbound.source });
+        calls?.completed(tx);
+      },
+      ...(calls ? { onCallStarted: (call: StartedCall) => calls.started(call) } : {}),
       log: (event, fields) => {
         this.logs.push({ level: edgeLogEvents[event].level, event, fields });
       },

@@ -9,7 +9,7 @@
  * Every exit of `suspended` cancels the deadline and tells the router client to forget the id, so
  * a late answer finds nothing and is counted (never applied twice).
  */
-import type { BranchOutcome, RouteAnswer, Route } from '@sipmesh/contracts';
+import { dialogId, type BranchOutcome, type RouteAnswer, type Route } from '@sipmesh/contracts';
 import { buildResponse } from '../parser/message-builder.js';
 import { MessageEdits } from '../parser/message-edits.js';
 import { serializeResponse } from '../parser/serialize.js';
@@ -31,7 +31,7 @@ import { createsDialog, offsetCseq, offsetRecordRouteParams, replaceCseq } from 
 import { CodeSet } from './failover-codes.js';
 import { chooseNextHop, isOurUri, type RouteSet } from './route-set.js';
 import { contactWithAlias, requestAlias, responseAlias } from './nat-alias.js';
-import { accRecordRouteParam } from './dialog-acc.js';
+import { accRecordRouteParam, dialogRecordRouteParam } from './dialog-acc.js';
 import { bestResponseIndex } from './response-selection.js';
 import { REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOutcome } from './proxy-context.js';
 import type { ResolveResult } from './next-hop.js';
@@ -88,6 +88,8 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
   private finalSent = false;
   private cancelled = false;
   private toTag: string | undefined;
+  /** Set when this initial INVITE is tracked as a call (dialog-tracker.ts). */
+  private dialogId: string | undefined;
   private branchCounter = 0;
   private pendingStarts = 0;
   private readonly reliableUpstream: boolean;
@@ -252,7 +254,21 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       return;
     }
     this.state = 'relaying';
+    this.startCall(answer);
     this.applyRoutes(answer);
+  }
+
+  /** The first route answer of an initial INVITE makes it a call the edge tracks (once, whatever re-asks follow). */
+  private startCall(answer: RouteAnswer): void {
+    const req = this.req;
+    if (this.dialogId !== undefined || !this.ctx.tracksCalls || req.method !== 'INVITE' || req.from.tag === undefined) return;
+    this.dialogId = dialogId(req.callId, req.from.tag, req.cseq.seq);
+    this.ctx.callStarted({ dialogId: this.dialogId, req, inbound: this.init.inbound, startedAt: this.startedAt, policy: answer.policy, acc: answer.acc, traceId: this.init.trace?.traceId });
+  }
+
+  /** Our Record-Route parameters: the dialog's accounting flags and the call's id. */
+  private recordRouteParams(): string {
+    return accRecordRouteParam(this.answer?.acc) + dialogRecordRouteParam(this.dialogId);
   }
 
   /**
@@ -353,7 +369,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       reliable: isReliable(dest.transport),
       ...(cseq !== undefined ? { cseq } : {}),
       ...this.contactAliasFor(),
-      ...(this.recordRoute && this.answer?.acc?.flags?.length ? { recordRouteParams: accRecordRouteParam(this.answer.acc) } : {}),
+      ...(this.recordRoute ? { recordRouteParams: this.recordRouteParams() } : {}),
     };
     const built = buildBranchRequest(input);
     const branch = new Branch(this.ctx, this, {
@@ -389,7 +405,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     if (createsDialog(req)) {
       if (req.from.tag === undefined) return undefined;
       again.recordRoute = true;
-      again.recordRouteParams = offsetRecordRouteParams(1, req.from.tag) + accRecordRouteParam(this.answer?.acc);
+      again.recordRouteParams = offsetRecordRouteParams(1, req.from.tag) + this.recordRouteParams();
     }
     return buildBranchRequest(again);
   }
@@ -428,7 +444,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.server.sendFinal(status, bytes);
     if (first) {
       this.state = 'completed';
-      this.complete(status, res.reason, 'relayed', { toTag: res.to.tag, ruri: branch.requestUri });
+      this.complete(status, res.reason, 'relayed', { toTag: res.to.tag, ruri: branch.requestUri, dstUri: branch.route.dst_uri });
       // §16.7 step 10 / §16.10: the call is answered, cancel every other pending branch.
       for (const b of this.branches) if (b !== branch) b.cancel();
       this.routes = [];
@@ -518,7 +534,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.finalSent = true;
     this.state = 'completed';
     this.server.sendFinal(best.status, bytes);
-    this.complete(best.status, best.reason, outcome, { toTag: best.res.to.tag, ruri: best.branch.requestUri });
+    this.complete(best.status, best.reason, outcome, { toTag: best.res.to.tag, ruri: best.branch.requestUri, dstUri: best.branch.route.dst_uri });
   }
 
   /** §16.7 step 7: WWW-/Proxy-Authenticate of every 401/407 received, added to the one forwarded. */
@@ -598,11 +614,11 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.finalSent = true;
     this.state = 'completed';
     this.server.sendFinal(status, this.localResponse(status, reason, headers, body));
-    this.complete(status, reason, outcome, { toTag: this.req.to.tag ?? this.toTag, ruri: undefined });
+    this.complete(status, reason, outcome, { toTag: this.req.to.tag ?? this.toTag, ruri: undefined, dstUri: undefined });
   }
 
   /** `final`: the To tag and the branch Request-URI of the final response sent upstream. */
-  private complete(status: number, reason: string, outcome: TransactionOutcome, final: { toTag: string | undefined; ruri: string | undefined }): void {
+  private complete(status: number, reason: string, outcome: TransactionOutcome, final: { toTag: string | undefined; ruri: string | undefined; dstUri: string | undefined }): void {
     this.init.trace?.end(status, outcome);
     this.ctx.onCompleted({
       txId: this.txId,
@@ -619,6 +635,8 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       acc: this.answer?.acc,
       toTag: final.toTag,
       finalRuri: final.ruri,
+      finalDstUri: final.dstUri,
+      dialogId: this.dialogId ?? this.init.routeSet.dialogId,
     });
     this.maybeSettle();
   }

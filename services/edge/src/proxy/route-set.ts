@@ -17,7 +17,7 @@ import type { OurAddresses } from './our-addresses.js';
 import { readCseqOffset, type DialogCseqOffset } from './dialog-cseq.js';
 import { defaultPortFor } from './via-handling.js';
 import { ruriAlias } from './nat-alias.js';
-import { readAccFlags, type AccFlag } from './dialog-acc.js';
+import { readAccFlags, readDialogId, type AccFlag } from './dialog-acc.js';
 
 export interface RouteSet {
   /** Request-URI after strict-router compatibility. */
@@ -48,6 +48,8 @@ export interface RouteSet {
   aliasDst?: string;
   /** Accounting flags of the dialog, from the `acc` parameter of our own Route entry (dialog-acc.ts). */
   accFlags?: AccFlag[];
+  /** The call's dialog id, from the `did` parameter of our own Route entry (the edge that tracks the call wrote it). */
+  dialogId?: string;
 }
 
 export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
@@ -56,6 +58,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
   let lastMovedToRuri = false;
   let cseqOffset: DialogCseqOffset | undefined;
   let accFlags: AccFlag[] | undefined;
+  let dialogId: string | undefined;
   const ruri = req.uri;
   if (routes.length > 0 && ruri && ruri.user === undefined && isOurUri(ruri, ours)) {
     // §16.4: the previous element was a strict router and put our Record-Route URI into the R-URI.
@@ -66,6 +69,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
       lastMovedToRuri = true;
       cseqOffset = readCseqOffset(ruri.params);
       accFlags = readAccFlags(ruri.params);
+      dialogId = readDialogId(ruri.params);
     }
   }
   let popped = 0;
@@ -79,6 +83,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
     if (rcv) received = receivedTarget(rcv);
     cseqOffset ??= readCseqOffset(uri.params);
     accFlags ??= readAccFlags(uri.params);
+    dialogId ??= readDialogId(uri.params);
     // A single entry unless we wrote two (double Record-Route, r2=on).
     if (!uri.params.has('r2')) break;
   }
@@ -86,6 +91,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
   if (received !== undefined) set.received = received;
   if (cseqOffset !== undefined) set.cseqOffset = cseqOffset;
   if (accFlags !== undefined) set.accFlags = accFlags;
+  if (dialogId !== undefined) set.dialogId = dialogId;
   return set;
 }
 
