@@ -30,7 +30,7 @@ const roots = {
   'registration.json': 'RegistrationEvent',
   'edge-request.json': 'EdgeRequest',
   'dialog.json': 'DialogEvent',
-  'edge-lifecycle.json': 'EdgeStartedEvent',
+  'dialog-reset.json': 'DialogResetEvent',
 };
 const defNames = {
   'jsonrpc.json#error': 'JsonRpcError',

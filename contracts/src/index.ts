@@ -31,7 +31,7 @@ export type {
   AuthCheckResponse,
   RegistrationEvent,
   DialogEvent,
-  EdgeStartedEvent,
+  DialogResetEvent,
   Party,
   Endpoint,
   Socket,

@@ -79,11 +79,13 @@ export const subjects = {
     transactionCompleted: 'sipmesh.events.v1.transaction.completed',
     dispatcherState: 'sipmesh.events.v1.dispatcher.state',
     registration: 'sipmesh.events.v1.registration',
-    /** A call's dialog events: `dialog.started`, `dialog.answered`, `dialog.ended`. */
-    dialog: (kind: 'started' | 'answered' | 'ended'): string => `sipmesh.events.v1.dialog.${kind}`,
+    /**
+     * A call's dialog events (`started`, `answered`, `ended`), and `reset`: an edge started, the
+     * calls it tracked in an earlier run are over.
+     */
+    dialog: (kind: 'started' | 'answered' | 'ended' | 'reset'): string => `sipmesh.events.v1.dialog.${kind}`,
+    /** Every dialog event (one consumer filter). */
     dialogAll: 'sipmesh.events.v1.dialog.*',
-    /** An edge started (its earlier calls, if any were open, are closed by whoever tracks them). */
-    edgeStarted: 'sipmesh.events.v1.edge.started',
   },
 } as const;
 

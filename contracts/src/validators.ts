@@ -24,7 +24,7 @@ import type {
   AuthCheckResponse,
   RegistrationEvent,
   DialogEvent,
-  EdgeStartedEvent,
+  DialogResetEvent,
 } from './generated/types.js';
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -47,10 +47,10 @@ export interface ContractValidators {
   authCheckResponse: Validator<AuthCheckResponse>;
   registration: Validator<RegistrationEvent>;
   dialog: Validator<DialogEvent>;
-  edgeStarted: Validator<EdgeStartedEvent>;
+  dialogReset: Validator<DialogResetEvent>;
 }
 
-const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json', 'location-lookup.json', 'auth-check.json', 'registration.json', 'edge-request.json', 'dialog.json', 'edge-lifecycle.json'] as const;
+const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json', 'location-lookup.json', 'auth-check.json', 'registration.json', 'edge-request.json', 'dialog.json', 'dialog-reset.json'] as const;
 const ID_BASE = 'https://schemas.sipmesh.org/v1/';
 
 /** Directory of the v1 schemas, found relative to this module in both src/ and dist/. */
@@ -94,7 +94,7 @@ export function createValidators(): ContractValidators {
     authCheckResponse: make<AuthCheckResponse>('auth-check.json#/$defs/authResponse'),
     registration: make<RegistrationEvent>('registration.json'),
     dialog: make<DialogEvent>('dialog.json'),
-    edgeStarted: make<EdgeStartedEvent>('edge-lifecycle.json'),
+    dialogReset: make<DialogResetEvent>('dialog-reset.json'),
   };
 }
 

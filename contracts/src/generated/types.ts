@@ -787,17 +787,17 @@ export interface Party1 {
   display?: string;
 }
 /**
- * Published by an edge on sipmesh.events.v1.edge.started when it starts. Calls this edge was tracking before (it crashed or was killed without closing them) are closed by whoever keeps call state (accounting: CDRs still open get hangup edge-restarted; call-limit profiles drop them).
+ * Published by an edge on sipmesh.events.v1.dialog.reset when it starts (on a dialog subject, so one consumer filter reads every call event). Calls this edge was tracking before (it crashed or was killed without closing them) are closed by whoever keeps call state (accounting: CDRs still open get hangup edge-restarted; call-limit profiles drop them).
  *
  * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
- * via the `definition` "EdgeStartedEvent".
+ * via the `definition` "DialogResetEvent".
  */
-export interface EdgeStartedEvent {
+export interface DialogResetEvent {
   /**
-   * <edge>.<boot_id>.started
+   * <edge>.<boot_id>.reset
    */
   event_id: string;
-  type: 'edge.started';
+  type: 'dialog.reset';
   version: Version;
   time: string;
   edge: string;

@@ -1,10 +1,10 @@
 /**
- * Dialog events (contracts dialog.json) and the edge's start announcement (edge-lifecycle.json) on
+ * Dialog events (contracts dialog.json) and the edge's start announcement (dialog-reset.json) on
  * the durable event stream. Like transaction events they leave in batched messages and never block
  * the SIP path: a failed publish is counted and logged.
  */
 import { randomBytes } from 'node:crypto';
-import { CONTRACT_VERSION, subjects, type DialogEvent, type EdgeStartedEvent } from '@sipmesh/contracts';
+import { CONTRACT_VERSION, subjects, type DialogEvent, type DialogResetEvent } from '@sipmesh/contracts';
 import type { Bus } from '@sipmesh/runtime';
 import type { EdgeLogEventName } from '../log-events.js';
 import type { DialogSink } from '../dialogs/dialog-tracker.js';
@@ -16,7 +16,7 @@ type Kind = 'started' | 'answered' | 'ended';
 export class DialogEvents implements DialogSink {
   private readonly batchers: Record<Kind, EventBatcher>;
   private lastFailureLog = 0;
-  /** Random id of this run of the edge (edge.started). */
+  /** Random id of this run of the edge (dialog.reset). */
   readonly bootId = randomBytes(6).toString('hex');
 
   constructor(
@@ -44,15 +44,15 @@ export class DialogEvents implements DialogSink {
 
   /** Announces this run of the edge: calls it tracked in an earlier run that did not stop cleanly are closed by their consumers. */
   announceStart(now = Date.now()): void {
-    const event: EdgeStartedEvent = {
-      event_id: `${this.edgeId}.${this.bootId}.started`,
-      type: 'edge.started',
+    const event: DialogResetEvent = {
+      event_id: `${this.edgeId}.${this.bootId}.reset`,
+      type: 'dialog.reset',
       version: CONTRACT_VERSION,
       time: new Date(now).toISOString(),
       edge: this.edgeId,
       boot_id: this.bootId,
     };
-    const batcher = new EventBatcher(this.bus, subjects.events.edgeStarted, UNBATCHED, {
+    const batcher = new EventBatcher(this.bus, subjects.events.dialog('reset'), UNBATCHED, {
       published: (n) => this.counters.inc('events_published', n),
       failed: (n, e) => this.failed(n, e),
     });
