@@ -775,6 +775,10 @@ export interface DialogEvent {
    * ended: the edge did not remember the call (it restarted); only the BYE's facts are known
    */
   recovered?: boolean;
+  /**
+   * recovered: From tag of the BYE (equal to the caller's from_tag when the caller hung up)
+   */
+  bye_from_tag?: string;
 }
 /**
  * A From or To header, parsed.

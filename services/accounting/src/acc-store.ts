@@ -6,6 +6,19 @@
  */
 import { runMigrations } from '@sipmesh/runtime';
 import pg from 'pg';
+
+/** The accounting database: one small pool for every table, the migrations run once at open. */
+export async function openDatabase(url: string, migrate: boolean): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max: 3 });
+  pool.on('error', () => undefined); // an idle client's error: the next query reports it
+  try {
+    if (migrate) await runMigrations(pool, { dir: new URL('../migrations/', import.meta.url), scope: 'accounting' });
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw e;
+  }
+  return pool;
+}
 import type { AccRow } from './acc-rows.js';
 
 const COLUMNS = ['event_id', 'method', 'from_tag', 'to_tag', 'callid', 'sip_code', 'sip_reason', 'time', 'src_user', 'src_domain', 'src_ip', 'dst_ouser', 'dst_user', 'dst_domain'] as const;
@@ -16,15 +29,7 @@ export interface AccBatch {
 }
 
 export class AccStore {
-  private constructor(private readonly pool: pg.Pool) {}
-
-  /** Connects (and, with `migrate`, creates or completes the tables). */
-  static async open(url: string, migrate: boolean): Promise<AccStore> {
-    const pool = new pg.Pool({ connectionString: url, max: 2 });
-    pool.on('error', () => undefined); // an idle client's error: the next query reports it
-    if (migrate) await runMigrations(pool, { dir: new URL('../migrations/', import.meta.url), scope: 'accounting' });
-    return new AccStore(pool);
-  }
+  constructor(private readonly pool: pg.Pool) {}
 
   /** Stores the batch in one transaction; resolves to the rows actually inserted (not seen before). */
   async write(batch: AccBatch): Promise<{ acc: number; missed: number }> {
@@ -44,9 +49,6 @@ export class AccStore {
     }
   }
 
-  async close(): Promise<void> {
-    await this.pool.end();
-  }
 }
 
 async function insert(client: pg.PoolClient, table: 'acc' | 'missed_calls', rows: readonly AccRow[]): Promise<number> {

@@ -65,7 +65,8 @@ describe('accounting over NATS into PostgreSQL', async () => {
   afterAll(async () => {
     await app?.stop();
     const nc = await connect({ servers: NATS });
-    await (await jetstreamManager(nc)).consumers.delete(EVENTS_STREAM, durable).catch(() => undefined);
+    const jsm = await jetstreamManager(nc);
+    for (const d of [durable, `${durable}-calls`]) await jsm.consumers.delete(EVENTS_STREAM, d).catch(() => undefined);
     await nc.close();
     await db.query('DELETE FROM acc WHERE callid LIKE $1', [`${tag}%`]).catch(() => undefined);
     await db.query('DELETE FROM missed_calls WHERE callid LIKE $1', [`${tag}%`]).catch(() => undefined);

@@ -1,22 +1,22 @@
 /**
- * The accounting consumer: a durable JetStream pull consumer on the transaction events of the
- * SIPMESH_EVENTS stream. Each fetched batch becomes accounting rows written in one PostgreSQL
- * transaction, and its messages are acknowledged only after the commit; when the database is down
- * nothing is acknowledged (the messages come back after a delay) and the consumer retries until it
- * is up, catching up from where it stood. Every accounting instance binds to the same durable name,
- * so they share the work and a restart resumes where the last acknowledgement left off.
+ * A durable JetStream pull consumer on the SIPMESH_EVENTS stream, for one subject filter. Each
+ * fetched batch goes to a sink that stores it in one PostgreSQL transaction, and its messages are
+ * acknowledged only after the commit; when the sink fails (the database is down) nothing is
+ * acknowledged (the messages come back after a delay) and the consumer retries until it works,
+ * catching up from where it stood. Every accounting instance binds to the same durable name, so
+ * they share the work and a restart resumes where the last acknowledgement left off.
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { decodeEvents, EVENTS_STREAM, subjects, type ContractValidators } from '@sipmesh/contracts';
+import { decodeEvents, EVENTS_STREAM } from '@sipmesh/contracts';
 import type { Logger } from '@sipmesh/runtime';
-import { accRows, type AccRow } from './acc-rows.js';
-import type { AccStore } from './acc-store.js';
 
 export interface ConsumerOptions {
   readonly natsUrl: string;
   /** Durable consumer name, shared by every accounting instance. */
   readonly durable: string;
+  /** The stream subject (one token may be `*`) this consumer reads. */
+  readonly filterSubject: string;
   /** Where a new durable consumer starts: the whole stream, or events from now on. */
   readonly startAt: 'all' | 'new';
   readonly batchSize: number;
@@ -26,10 +26,19 @@ export interface ConsumerOptions {
   readonly retryDelayMs: number;
 }
 
+/** Events of one fetched batch, in stream order, each with the subject of its message. */
+export interface EventBatch {
+  readonly events: readonly { readonly subject: string; readonly event: unknown }[];
+}
+
+/** Stores a batch (in one transaction); throws when it cannot, and then nothing of it was stored. */
+export interface BatchSink {
+  store(batch: EventBatch): Promise<void>;
+}
+
 export interface ConsumerCounters {
-  /** Events read, by outcome: accounted (gave rows), ignored (no flag that applies), invalid. */
-  events(outcome: 'accounted' | 'ignored' | 'invalid', n: number): void;
-  rows(table: 'acc' | 'missed_calls', n: number): void;
+  /** Messages whose payload was not JSON lines (skipped). */
+  unreadable(n: number): void;
   storeFailed(): void;
 }
 
@@ -40,8 +49,7 @@ export class EventConsumer {
 
   constructor(
     private readonly options: ConsumerOptions,
-    private readonly store: AccStore,
-    private readonly validators: ContractValidators,
+    private readonly sink: BatchSink,
     private readonly counters: ConsumerCounters,
     private readonly logger: Logger,
   ) {}
@@ -74,7 +82,7 @@ export class EventConsumer {
       durable_name: this.options.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: this.options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
-      filter_subject: subjects.events.transactionCompleted,
+      filter_subject: this.options.filterSubject,
       ack_wait: 30_000 * 1_000_000,
       max_ack_pending: Math.max(1000, this.options.batchSize * 4),
     });
@@ -101,51 +109,29 @@ export class EventConsumer {
     }
   }
 
-  /** Rows of the batch stored in one transaction, then every message acknowledged; or none. */
+  /** The batch stored by the sink, then every message acknowledged; or none. */
   private async handle(batch: JsMsg[]): Promise<void> {
-    const acc: AccRow[] = [];
-    const missed: AccRow[] = [];
-    let accounted = 0;
-    let ignored = 0;
-    let invalid = 0;
+    const events: { subject: string; event: unknown }[] = [];
+    let unreadable = 0;
     for (const m of batch) {
-      let events: unknown[];
       try {
-        events = decodeEvents(m.data);
+        for (const event of decodeEvents(m.data)) events.push({ subject: m.subject, event });
       } catch (e) {
-        invalid++;
+        unreadable++;
         this.logger.warn({ err: e, seq: m.seq }, 'unreadable event message; skipped');
-        continue;
-      }
-      for (const raw of events) {
-        const v = this.validators.transactionCompleted(raw);
-        if (!v.ok) {
-          invalid++;
-          this.logger.warn({ errors: v.errors, seq: m.seq }, 'transaction event out of contract; skipped');
-          continue;
-        }
-        const rows = accRows(v.value);
-        if (rows.acc) acc.push(rows.acc);
-        if (rows.missed) missed.push(rows.missed);
-        if (rows.acc || rows.missed) accounted++;
-        else ignored++;
       }
     }
     try {
-      const stored = await this.store.write({ acc, missed });
-      this.counters.rows('acc', stored.acc);
-      this.counters.rows('missed_calls', stored.missed);
+      await this.sink.store({ events });
     } catch (e) {
       this.counters.storeFailed();
-      this.logger.warn({ err: e, messages: batch.length }, 'accounting rows not stored; the events come back after a delay');
+      this.logger.warn({ err: e, messages: batch.length, durable: this.options.durable }, 'events not stored; they come back after a delay');
       for (const m of batch) m.nak(this.options.retryDelayMs);
       await sleep(this.options.retryDelayMs);
       return;
     }
     for (const m of batch) m.ack();
-    this.counters.events('accounted', accounted);
-    this.counters.events('ignored', ignored);
-    this.counters.events('invalid', invalid);
+    if (unreadable > 0) this.counters.unreadable(unreadable);
   }
 }
 

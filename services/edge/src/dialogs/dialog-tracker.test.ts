@@ -114,7 +114,7 @@ describe('calls tracked at the edge', () => {
     h.receive(bye({ route: `<sip:192.0.2.10;lr;did=${DID}>` }), CALLER);
     h.receive(responseTo(h.takeOne().text, 200, 'OK'), CALLEE_A);
     valid(h.dialogEvents);
-    expect(h.dialogEvents).toEqual([expect.objectContaining({ type: 'dialog.ended', event_id: `${DID}.recovered`, dialog_id: DID, recovered: true, bye_code: 200 })]);
+    expect(h.dialogEvents).toEqual([expect.objectContaining({ type: 'dialog.ended', event_id: `${DID}.recovered`, dialog_id: DID, recovered: true, bye_code: 200, bye_from_tag: 'a73kszlfl' })]);
   });
 
   it('ignores a did that is not a dialog id, and tracks nothing without call tracking', () => {

@@ -198,6 +198,7 @@ export class DialogTracker {
       bye_code: tx.status,
       recovered: true,
     };
+    if (req.from.tag !== undefined) event.bye_from_tag = req.from.tag;
     if (tx.traceId !== undefined) event.trace_id = tx.traceId;
     this.options.sink.emit(event);
   }

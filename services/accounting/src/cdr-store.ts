@@ -1,0 +1,134 @@
+/**
+ * The `cdrs` table: merged call patches upserted by dialog_id with the merge rules of cdr-rows.ts
+ * written again in SQL (a row may already hold what earlier batches brought), BYEs seen by an
+ * edge that forgot the call, and the closing of an edge's open calls when it announces a restart.
+ * A batch is one transaction: the caller's `beforeCommit` (freeing call-limit slots) runs inside
+ * it, so a failure there stores nothing and the batch comes back.
+ */
+import type pg from 'pg';
+import { PROVISIONAL_HANGUPS, type CdrPatch, type RecoveredEnd } from './cdr-rows.js';
+
+/** A run of a batch: call patches and recovered ends, then (optionally) an edge's reset. */
+export interface CdrStep {
+  readonly patches: readonly CdrPatch[];
+  readonly recovered: readonly RecoveredEnd[];
+  readonly reset?: { readonly edge: string; readonly time: Date };
+}
+
+export interface CdrWriteResult {
+  /** Rows inserted or changed by patches. */
+  upserted: number;
+  /** Calls closed by edge resets (hangup edge-restarted). */
+  closed: string[];
+}
+
+const COLUMNS = [
+  'dialog_id',
+  'callid',
+  'from_tag',
+  'to_tag',
+  'caller',
+  'caller_user',
+  'caller_domain',
+  'callee',
+  'callee_user',
+  'callee_domain',
+  'src_ip',
+  'answered_ruri',
+  'dst_uri',
+  'start_time',
+  'answer_time',
+  'end_time',
+  'duration',
+  'disposition',
+  'hangup',
+  'sip_code',
+  'sip_reason',
+  'bye_code',
+  'edge',
+  'policy',
+  'trace_id',
+  'extra',
+] as const satisfies readonly (keyof CdrPatch)[];
+
+const TEXT_FILLED_ONCE = ['callid', 'from_tag', 'to_tag', 'caller', 'caller_user', 'caller_domain', 'callee', 'callee_user', 'callee_domain', 'src_ip', 'answered_ruri', 'dst_uri', 'sip_reason', 'edge', 'policy', 'trace_id'];
+const END_COLUMNS = ['end_time', 'duration', 'disposition', 'hangup', 'bye_code'];
+const PROVISIONAL = PROVISIONAL_HANGUPS.map((h) => `'${h}'`).join(', ');
+const TAKES_END = `(EXCLUDED.end_time IS NOT NULL AND (cdrs.end_time IS NULL OR (cdrs.hangup IN (${PROVISIONAL}) AND EXCLUDED.hangup NOT IN (${PROVISIONAL}))))`;
+const ON_CONFLICT = [
+  ...TEXT_FILLED_ONCE.map((c) => `${c} = CASE WHEN cdrs.${c} = '' THEN EXCLUDED.${c} ELSE cdrs.${c} END`),
+  'start_time = LEAST(cdrs.start_time, EXCLUDED.start_time)',
+  'answer_time = LEAST(cdrs.answer_time, EXCLUDED.answer_time)',
+  'sip_code = CASE WHEN EXCLUDED.end_time IS NOT NULL AND EXCLUDED.sip_code IS NOT NULL THEN EXCLUDED.sip_code ELSE COALESCE(cdrs.sip_code, EXCLUDED.sip_code) END',
+  "extra = CASE WHEN cdrs.extra = '{}'::jsonb THEN EXCLUDED.extra ELSE cdrs.extra END",
+  ...END_COLUMNS.map((c) => `${c} = CASE WHEN ${TAKES_END} THEN EXCLUDED.${c} ELSE cdrs.${c} END`),
+].join(', ');
+/** Rows per INSERT statement (PostgreSQL takes at most 65,535 parameters). */
+const CHUNK = 1000;
+
+const DURATION_TO = (end: string): string => `CASE WHEN answer_time IS NULL THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM (${end} - answer_time))) END`;
+
+export class CdrStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Applies the steps in order in one transaction; `beforeCommit` gets every call that ended or was closed. */
+  async write(steps: readonly CdrStep[], ended: readonly string[], beforeCommit: (endedOrClosed: string[]) => Promise<void>): Promise<CdrWriteResult> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      let upserted = 0;
+      const closed: string[] = [];
+      for (const step of steps) {
+        for (let i = 0; i < step.patches.length; i += CHUNK) upserted += await upsert(client, step.patches.slice(i, i + CHUNK));
+        for (const r of step.recovered) await applyRecovered(client, r);
+        if (step.reset) closed.push(...(await closeEdge(client, step.reset.edge, step.reset.time)));
+      }
+      await beforeCommit([...ended, ...closed]);
+      await client.query('COMMIT');
+      return { upserted, closed };
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+}
+
+async function upsert(client: pg.PoolClient, patches: readonly CdrPatch[]): Promise<number> {
+  if (patches.length === 0) return 0;
+  const values: unknown[] = [];
+  const tuples = patches.map((p, i) => {
+    for (const c of COLUMNS) values.push(c === 'extra' ? JSON.stringify(p.extra) : p[c]);
+    return `(${COLUMNS.map((_, j) => `$${i * COLUMNS.length + j + 1}`).join(', ')})`;
+  });
+  const res = await client.query(`INSERT INTO cdrs (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (dialog_id) DO UPDATE SET ${ON_CONFLICT}`, values);
+  return res.rowCount ?? 0;
+}
+
+/** A BYE seen by an edge that forgot the call: ends the row unless a real end is there already. */
+async function applyRecovered(client: pg.PoolClient, r: RecoveredEnd): Promise<void> {
+  await client.query('INSERT INTO cdrs (dialog_id, callid, edge) VALUES ($1, $2, $3) ON CONFLICT (dialog_id) DO NOTHING', [r.dialog_id, r.callid, r.edge]);
+  await client.query(
+    `UPDATE cdrs SET end_time = $2, bye_code = $3,
+       hangup = CASE WHEN from_tag = '' THEN NULL WHEN from_tag = $4 THEN 'caller' ELSE 'callee' END,
+       disposition = CASE WHEN answer_time IS NULL THEN COALESCE(disposition, 'unfinished') ELSE 'answered' END,
+       duration = ${DURATION_TO('$2::timestamptz')}
+     WHERE dialog_id = $1 AND (end_time IS NULL OR hangup IN (${PROVISIONAL}))`,
+    [r.dialog_id, r.end_time, r.bye_code, r.bye_from_tag],
+  );
+}
+
+/** An edge restarted at `time`: its calls still open end then (hangup edge-restarted). */
+async function closeEdge(client: pg.PoolClient, edge: string, time: Date): Promise<string[]> {
+  const res = await client.query<{ dialog_id: string }>(
+    `UPDATE cdrs SET end_time = $2, hangup = 'edge-restarted',
+       disposition = CASE WHEN answer_time IS NULL THEN 'unfinished' ELSE 'answered' END,
+       duration = ${DURATION_TO('$2::timestamptz')}
+     WHERE edge = $1 AND end_time IS NULL AND (start_time IS NULL OR start_time < $2)
+     RETURNING dialog_id`,
+    [edge, time],
+  );
+  return res.rows.map((r) => r.dialog_id);
+}
