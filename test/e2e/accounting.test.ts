@@ -3,7 +3,8 @@
  * accounting flags (acc.lua: FLT_ACC and FLT_ACCFAILED, here with FLT_ACCMISSED too), the
  * accounting service reading the event stream, rows in PostgreSQL: an answered call gives the
  * INVITE and BYE rows with the same Call-ID and tags (TC-109), a busy one an acc row 486 and a
- * missed_calls row (TC-110).
+ * missed_calls row (TC-110); every call gets one CDR with its disposition, who hung up and a
+ * duration within 50 ms of what SIPp saw.
  */
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireInfra } from '../helpers/infra.js';
 import { freePort, releasePorts } from '../helpers/ports.js';
 import { callId as callIdOf } from '../helpers/sip-message-text.js';
-import { runSipp, scenarioPath, stopAllSipp } from '../helpers/sipp.js';
+import { runSipp, scenarioPath, stopAllSipp, type SippResult } from '../helpers/sipp.js';
 import { NATS_URL, startSipmesh, type SipmeshUnderTest } from './support/sipmesh-under-test.js';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -28,16 +29,23 @@ describe('accounting of SIPp calls', async () => {
   let db: pg.Pool;
   let okPort: number;
   let busyPort: number;
+  let byePort: number;
+  let ringPort: number;
 
   beforeAll(async () => {
     okPort = await freePort('udp', { leaseMs: Infinity });
     busyPort = await freePort('udp', { leaseMs: Infinity });
+    byePort = await freePort('udp', { leaseMs: Infinity });
+    ringPort = await freePort('udp', { leaseMs: Infinity });
     const flags = { flags: ['acc', 'failed', 'missed'] };
     sipmesh = await startSipmesh({
       mode: 'nats',
       routes: {
         rules: [
           { match: { ruri_user: 'busy*' }, routes: [{ dst_uri: `sip:127.0.0.1:${busyPort}` }], acc: flags },
+          { match: { ruri_user: 'hangup*' }, routes: [{ dst_uri: `sip:127.0.0.1:${byePort}` }], acc: flags },
+          { match: { ruri_user: 'ring*' }, routes: [{ dst_uri: `sip:127.0.0.1:${ringPort}`, fr_inv_timer: 1500 }], acc: flags },
+          { match: { ruri_user: 'nobody*' }, reply: { code: 404, reason: 'Not Found' } },
           { routes: [{ dst_uri: `sip:127.0.0.1:${okPort}` }], acc: flags },
         ],
       },
@@ -52,10 +60,12 @@ describe('accounting of SIPp calls', async () => {
     await accounting?.stop();
     await sipmesh?.stop();
     const nc = await connect({ servers: NATS_URL });
-    await (await jetstreamManager(nc)).consumers.delete(EVENTS_STREAM, durable).catch(() => undefined);
+    const jsm = await jetstreamManager(nc);
+    for (const d of [durable, `${durable}-calls`]) await jsm.consumers.delete(EVENTS_STREAM, d).catch(() => undefined);
     await nc.close();
     await db?.end();
-    await releasePorts(okPort, busyPort);
+    await db?.query("DELETE FROM cdrs WHERE edge = $1 AND start_time > now() - interval '1 hour'", [sipmesh?.edgeId ?? '']).catch(() => undefined);
+    await releasePorts(okPort, busyPort, byePort, ringPort);
   });
 
   const rowsOf = async (table: 'acc' | 'missed_calls', callid: string): Promise<Record<string, string>[]> => {
@@ -66,6 +76,31 @@ describe('accounting of SIPp calls', async () => {
     }
     return [];
   };
+
+  /** The CDR of a call, once it has ended. */
+  const cdrOf = async (callid: string): Promise<Record<string, unknown>> => {
+    for (let i = 0; i < 300; i++) {
+      const r = await db.query<Record<string, unknown>>('SELECT * FROM cdrs WHERE callid = $1', [callid]);
+      if (r.rows.length > 1) throw new Error(`${r.rows.length} CDRs for one call`);
+      if (r.rows[0]?.['end_time'] != null) return r.rows[0];
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    throw new Error(`no ended CDR for ${callid} within 30 s`);
+  };
+  /** Milliseconds between two SIPp trace timestamps ("2026-11-26 13:06:02.205153"). */
+  const between = (a: string, b: string): number => seconds(b) * 1000 - seconds(a) * 1000;
+  const seconds = (ts: string): number => {
+    const [date = '', time = ''] = ts.split(' ');
+    const [h = '0', m = '0', sec = '0'] = time.split(':');
+    return Date.parse(`${date}T00:00:00Z`) / 1000 + Number(h) * 3600 + Number(m) * 60 + Number(sec);
+  };
+  const at = (messages: readonly { direction: string; text: string; timestamp: string }[], direction: 'sent' | 'received', startLine: string): string => {
+    const m = messages.find((x) => x.direction === direction && x.text.startsWith(startLine));
+    if (!m) throw new Error(`no ${direction} "${startLine}" in the SIPp trace`);
+    return m.timestamp;
+  };
+  const uac = async (scenario: string, service: string): Promise<SippResult> =>
+    runSipp({ scenario: scenarioPath(scenario), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service, calls: 1, timeoutS: 20 }).done;
 
   it('writes the INVITE and BYE rows of an answered call with its Call-ID and tags (TC-109)', async () => {
     const callee = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: okPort, calls: 1, timeoutS: 15 });
@@ -85,6 +120,13 @@ describe('accounting of SIPp calls', async () => {
     expect([invite?.['src_ip'], invite?.['dst_ouser'], invite?.['dst_user']]).toEqual(['127.0.0.1', '9196', '9196']);
     // written in the same batch as the acc rows, had there been any
     expect((await db.query('SELECT 1 FROM missed_calls WHERE callid = $1', [callId])).rows).toEqual([]);
+
+    // one CDR: answered, the caller hung up, held as long as SIPp held it
+    const cdr = await cdrOf(callId);
+    expect(cdr).toMatchObject({ disposition: 'answered', hangup: 'caller', sip_code: 200, bye_code: 200, callee_user: '9196', src_ip: '127.0.0.1', from_tag: invite?.['from_tag'], to_tag: invite?.['to_tag'], edge: sipmesh.edgeId });
+    expect(cdr['trace_id']).toMatch(/^([0-9a-f]{32})?$/);
+    const held = between(at(r.messages, 'received', 'SIP/2.0 200'), at(r.messages, 'sent', 'BYE '));
+    expect(Math.abs(Number(cdr['duration']) * 1000 - held)).toBeLessThan(50);
   }, 60_000);
 
   it('writes a busy call to acc with 486 and to missed_calls (TC-110)', async () => {
@@ -96,5 +138,36 @@ describe('accounting of SIPp calls', async () => {
     const callId = callIdOf(r.messages[0]?.text ?? '') ?? '';
     expect((await rowsOf('acc', callId)).map((x) => [x['method'], x['sip_code'], x['sip_reason']])).toEqual([['INVITE', '486', 'Busy Here']]);
     expect((await rowsOf('missed_calls', callId)).map((x) => [x['method'], x['sip_code']])).toEqual([['INVITE', '486']]);
+    expect(await cdrOf(callId)).toMatchObject({ disposition: 'busy', hangup: 'callee', sip_code: 486, duration: 0, answer_time: null });
   }, 60_000);
+
+  it('gives a call the callee hangs up a CDR that says so, with the duration SIPp saw', async () => {
+    const callee = runSipp({ scenario: scenarioPath('uas-call-bye.xml'), role: 'uas', localPort: byePort, calls: 1, timeoutS: 20, extraArgs: ['-d', '1200'] });
+    await callee.ready;
+    const r = await uac('uac-call-callee-bye.xml', 'hangup1');
+    expect(r.outcome, r.summary).toBe('success');
+    expect((await callee.done).outcome).toBe('success');
+    const cdr = await cdrOf(callIdOf(r.messages[0]?.text ?? '') ?? '');
+    expect(cdr).toMatchObject({ disposition: 'answered', hangup: 'callee', bye_code: 200 });
+    const held = between(at(r.messages, 'received', 'SIP/2.0 200'), at(r.messages, 'received', 'BYE '));
+    expect(held).toBeGreaterThan(1100);
+    expect(Math.abs(Number(cdr['duration']) * 1000 - held)).toBeLessThan(50);
+  }, 60_000);
+
+  it('gives unanswered, cancelled and refused calls their CDRs (no-answer, cancelled, failed)', async () => {
+    const ringing = runSipp({ scenario: scenarioPath('uas-ring-no-answer.xml'), role: 'uas', localPort: ringPort, calls: 2, timeoutS: 30 });
+    await ringing.ready;
+    const unanswered = await uac('uac-call-unanswered.xml', 'ring1');
+    expect(unanswered.outcome, unanswered.summary).toBe('success');
+    const cancelled = await uac('uac-cancel.xml', 'ring2');
+    expect(cancelled.outcome, cancelled.summary).toBe('success');
+    const refused = await uac('uac-expect-404.xml', 'nobody');
+    expect(refused.outcome, refused.summary).toBe('success');
+    expect((await ringing.done).outcome).toBe('success');
+
+    const cdr = async (run: typeof refused): Promise<Record<string, unknown>> => cdrOf(callIdOf(run.messages[0]?.text ?? '') ?? '');
+    expect(await cdr(unanswered)).toMatchObject({ disposition: 'no-answer', sip_code: 408, duration: 0, answer_time: null, callee_user: 'ring1' });
+    expect(await cdr(cancelled)).toMatchObject({ disposition: 'cancelled', hangup: 'caller', sip_code: 487, duration: 0, callee_user: 'ring2' });
+    expect(await cdr(refused)).toMatchObject({ disposition: 'failed', hangup: 'proxy', sip_code: 404, callee_user: 'nobody' });
+  }, 90_000);
 });

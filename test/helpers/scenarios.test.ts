@@ -26,8 +26,10 @@ describe('scenario files', () => {
     expect(files).toEqual([
       'uac-call-486.xml',
       'uac-call-auth.xml',
+      'uac-call-callee-bye.xml',
       'uac-call-lossy.xml',
       'uac-call-retransmit.xml',
+      'uac-call-unanswered.xml',
       'uac-call.xml',
       'uac-cancel.xml',
       'uac-expect-404.xml',
@@ -39,6 +41,7 @@ describe('scenario files', () => {
       'uac-register.xml',
       'uas-486.xml',
       'uas-503.xml',
+      'uas-call-bye.xml',
       'uas-call-late-answer.xml',
       'uas-call-lossy.xml',
       'uas-call-slow.xml',

@@ -7,9 +7,9 @@
 import { runMigrations } from '@sipmesh/runtime';
 import pg from 'pg';
 
-/** The accounting database: one small pool for every table, the migrations run once at open. */
+/** The accounting database: one small pool for both writers and the CDR reads, the migrations run once at open. */
 export async function openDatabase(url: string, migrate: boolean): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: 3 });
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
   pool.on('error', () => undefined); // an idle client's error: the next query reports it
   try {
     if (migrate) await runMigrations(pool, { dir: new URL('../migrations/', import.meta.url), scope: 'accounting' });

@@ -4,6 +4,7 @@
  */
 import { createLogger, createMetricsRegistry, loadConfig, parseServiceArgs, runService, startAdminServer, type Stoppable } from '@sipmesh/runtime';
 import { createAccountingApp } from './app.js';
+import { cdrRoutes } from './cdr-query.js';
 import { accountingConfigSchema, accountingEnvMap, type AccountingConfig } from './config/accounting-config.js';
 
 const USAGE = 'usage: sipmesh-accounting --nats url [--config file.yaml] [--id accounting1] [--set path=value ...]';
@@ -23,7 +24,7 @@ void runService({
     const app = await createAccountingApp({ config, logger, registry });
     const stoppables: Stoppable[] = [{ name: 'accounting', stop: () => app.stop() }];
     if (config.admin.enabled) {
-      const admin = await startAdminServer({ host: config.admin.host, port: config.admin.port, registry, ready: () => ({ ready: true, reasons: [] }) });
+      const admin = await startAdminServer({ host: config.admin.host, port: config.admin.port, registry, ready: () => ({ ready: true, reasons: [] }), routes: cdrRoutes(app.pool) });
       logger.info({ url: admin.url }, 'admin HTTP listening');
       stoppables.push({ name: 'admin', stop: () => admin.close() });
     }
