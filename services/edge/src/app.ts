@@ -13,6 +13,7 @@ import { EdgeRpc } from './bus/edge-rpc.js';
 import { PolicySelector } from './bus/policy-selector.js';
 import { OptionsProber } from './probe/options-probe.js';
 import { TransactionEvents } from './bus/transaction-events.js';
+import { SpoolingPublisher, spoolDirFor, type EventPublisher } from './bus/event-spool.js';
 import { DialogEvents } from './bus/dialog-events.js';
 import { DialogTracker } from './dialogs/dialog-tracker.js';
 import { EdgeRequester } from './uac/edge-request.js';
@@ -41,6 +42,8 @@ export interface EdgeApp {
   readonly listeners: readonly Listener[];
   readonly core: EdgeCore;
   readonly metrics: EdgeMetrics;
+  /** What every event producer publishes through: the disk spool over NATS (events.spool), else the bus. */
+  readonly eventPublisher: EventPublisher;
   /** True while the bus is connected (readiness). */
   ready(): { ready: boolean; reasons: string[] };
   stop(): Promise<void>;
@@ -96,8 +99,15 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   const router = new RouteClient(bus, config.id, validators, metrics, log);
   router.start();
   const resolver = new NextHopResolver(new Set(listeners.map((l) => l.transport)));
-  const txEvents = config.events.enabled ? new TransactionEvents(bus, config.id, metrics, log, config.events.batch) : undefined;
-  const dialogEvents = config.events.enabled && config.dialogs.enabled ? new DialogEvents(bus, config.id, metrics, log, config.events.batch) : undefined;
+  // One spool for every event producer, so their messages keep one order through an outage. The
+  // in-process bus never fails a publish: no spool there.
+  const spool =
+    config.events.enabled && config.events.spool.enabled && bus.kind === 'nats'
+      ? await SpoolingPublisher.open(bus, { dir: spoolDirFor(config.events.spool.dir, config.id), maxBytes: config.events.spool.maxBytes, counters: metrics, log })
+      : undefined;
+  const eventPublisher: EventPublisher = spool ?? bus;
+  const txEvents = config.events.enabled ? new TransactionEvents(eventPublisher, config.id, metrics, log, config.events.batch) : undefined;
+  const dialogEvents = config.events.enabled && config.dialogs.enabled ? new DialogEvents(eventPublisher, config.id, metrics, log, config.events.batch) : undefined;
   const calls = dialogEvents ? new DialogTracker({ edgeId: config.id, maxDurationMs: config.dialogs.maxDurationS * 1000, now: Date.now, sink: dialogEvents }) : undefined;
   if (txEvents && bus.kind === 'nats') {
     await bus.ensureStream(EVENTS_STREAM, [subjects.events.all], { maxAgeMs: 24 * 3600_000, duplicateWindowMs: 120_000 });
@@ -156,6 +166,8 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     sipmesh_edge_suspended: () => router.suspendedCount,
     sipmesh_edge_tcp_connections: () => tcp?.connectionCount ?? 0,
     sipmesh_edge_calls_open: () => calls?.size ?? 0,
+    sipmesh_edge_event_spool_bytes: () => spool?.pendingBytes ?? 0,
+    sipmesh_edge_event_spool_messages: () => spool?.pendingMessages ?? 0,
   });
 
   for (const l of listeners) {
@@ -172,6 +184,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     listeners,
     core,
     metrics,
+    eventPublisher,
     ready: () => (bus.status === 'connected' ? { ready: true, reasons: [] } : { ready: false, reasons: [`bus ${bus.status}`] }),
     async stop() {
       stopWatch?.();
@@ -184,6 +197,8 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
       calls?.stop();
       txEvents?.flush();
       dialogEvents?.flush();
+      // after the batchers' last messages: what the stream has not acknowledged stays on disk for the next start
+      await spool?.stop();
     },
   };
 }

@@ -28,6 +28,17 @@ export const edgeLogEvents = defineLogEvents({
   response_send_failed: { level: 'warn', message: 'response could not be sent upstream' },
   ack_timeout: { level: 'debug', message: 'no ACK for a non-2xx final response (Timer H)' },
   event_publish_failed: { level: 'warn', message: 'event stream did not take a message of events (logged at most every 10 s)' },
+  event_spool_engaged: { level: 'warn', message: 'event stream unreachable: event messages go to the disk spool until it takes them again' },
+  event_spool_drained: { level: 'info', message: 'disk spool replayed to the event stream; publishing straight through again' },
+  event_spool_restored: { level: 'warn', message: 'disk spool left by an earlier run found; replaying it before new events' },
+  event_spool_full: { level: 'error', message: 'disk spool full: event messages refused and lost (logged at most every 10 s)' },
+  event_spool_write_failed: { level: 'error', message: 'disk spool write failed: those event messages are lost (logged at most every 10 s)' },
+  event_spool_torn: { level: 'warn', message: 'spool segment ends in an incomplete record (crash while writing); the records before it are replayed' },
+  event_spool_read_failed: { level: 'error', message: 'spool segment could not be read; skipped and left on disk for the next start' },
+  event_spool_delete_failed: { level: 'warn', message: 'replayed spool segment could not be deleted; the next start replays it again (duplicates are dropped by message id)' },
+  event_spool_replay_retry: { level: 'info', message: 'replay from the disk spool failed; retrying with back-off (logged at most every 10 s)' },
+  event_spool_unpublishable: { level: 'error', message: 'spooled event message the stream can never take (invalid subject or too large); dropped' },
+  event_spool_replay_failed: { level: 'error', message: 'spool replay loop failed; retrying' },
 });
 
 export type EdgeLogEventName = keyof typeof edgeLogEvents;

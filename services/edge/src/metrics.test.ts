@@ -7,7 +7,7 @@ describe('edge metrics', () => {
     const registry = createMetricsRegistry({ service: 'edge', processMetrics: false });
     const metrics = createEdgeMetrics(registry);
     let suspended = 5;
-    metrics.readGaugesFrom({ sipmesh_edge_transactions_live: () => 7, sipmesh_edge_suspended: () => suspended, sipmesh_edge_tcp_connections: () => 0, sipmesh_edge_calls_open: () => 0 });
+    metrics.readGaugesFrom({ sipmesh_edge_transactions_live: () => 7, sipmesh_edge_suspended: () => suspended, sipmesh_edge_tcp_connections: () => 0, sipmesh_edge_calls_open: () => 0, sipmesh_edge_event_spool_bytes: () => 0, sipmesh_edge_event_spool_messages: () => 0 });
     expect(await registry.metrics()).toContain('sipmesh_edge_suspended{service="edge"} 5\n');
     suspended = 0;
     const text = await registry.metrics();

@@ -2,8 +2,9 @@
 import { declareMetrics } from '@sipmesh/runtime';
 import type { Gauge, Registry } from 'prom-client';
 import type { EdgeCounter } from './proxy/edge-core.js';
+import type { SpoolCounterName } from './bus/event-spool.js';
 
-const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_failed' | 'route_unmatched_answers' | 'route_malformed_answers' | 'route_publish_failures' | 'route_canary', string>> = {
+const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_failed' | SpoolCounterName | 'route_unmatched_answers' | 'route_malformed_answers' | 'route_publish_failures' | 'route_canary', string>> = {
   requests_received: 'SIP requests received',
   responses_received: 'SIP responses received',
   parse_errors: 'Messages that could not be parsed (dropped)',
@@ -44,6 +45,9 @@ const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_faile
   cancels_sent: 'CANCELs sent to branches',
   events_published: 'Events accepted by the event stream',
   events_failed: 'Events the event stream did not accept',
+  events_spooled: 'Events written to the disk spool while the event stream was unreachable',
+  events_replayed: 'Events replayed from the disk spool into the event stream',
+  events_spool_dropped: 'Events the disk spool lost: refused when full, failed disk writes, or unpublishable',
 };
 
 export type EdgeMetricName = keyof typeof COUNTERS;
@@ -61,6 +65,8 @@ const GAUGES = {
   sipmesh_edge_suspended: { type: 'gauge', help: 'Transactions waiting for a route answer' },
   sipmesh_edge_tcp_connections: { type: 'gauge', help: 'Open TCP connections' },
   sipmesh_edge_calls_open: { type: 'gauge', help: 'Calls (dialogs) this edge tracks now' },
+  sipmesh_edge_event_spool_bytes: { type: 'gauge', help: 'Bytes in the disk event spool (files plus messages being written)' },
+  sipmesh_edge_event_spool_messages: { type: 'gauge', help: 'Event messages in the disk event spool, not in the stream yet' },
 } as const;
 
 export function createEdgeMetrics(registry: Registry): EdgeMetrics {

@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CONTRACT_VERSION, subjects, type DialogEvent, type DialogResetEvent } from '@sipmesh/contracts';
-import type { Bus } from '@sipmesh/runtime';
 import type { EdgeLogEventName } from '../log-events.js';
 import type { DialogSink } from '../dialogs/dialog-tracker.js';
 import { EventBatcher, type EventBatchLimits } from './event-batcher.js';
+import type { EventPublisher } from './event-spool.js';
 import { UNBATCHED, type EventCounters } from './transaction-events.js';
 
 type Kind = 'started' | 'answered' | 'ended';
@@ -20,7 +20,7 @@ export class DialogEvents implements DialogSink {
   readonly bootId = randomBytes(6).toString('hex');
 
   constructor(
-    private readonly bus: Bus,
+    private readonly bus: EventPublisher,
     private readonly edgeId: string,
     private readonly counters: EventCounters,
     private readonly log: (event: EdgeLogEventName, fields: Record<string, unknown>) => void,

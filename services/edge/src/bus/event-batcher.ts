@@ -4,10 +4,11 @@
  * its first event. One stream write and one acknowledgement then carry many events, which is what
  * lets the edge publish an event per transaction at full load; `maxEvents: 1` publishes each event
  * on its own. The message id is the first event's id, so a resent batch is stored once; an event id
- * seen twice in one batch is dropped (the stream would have dropped it as a message).
+ * seen twice in one batch is dropped (the stream would have dropped it as a message). Messages go
+ * through an EventPublisher: the bus, or the disk spool that keeps them through a NATS outage.
  */
 import { EVENT_COUNT_HEADER, encodeEvents } from '@sipmesh/contracts';
-import type { Bus } from '@sipmesh/runtime';
+import { EventDelivery, type EventPublisher } from './event-spool.js';
 
 export interface EventBatchLimits {
   readonly maxEvents: number;
@@ -17,6 +18,9 @@ export interface EventBatchLimits {
 
 export interface EventBatchOutcome {
   published(count: number): void;
+  /** The stream was unreachable: the events wait in the disk spool, which publishes them later (and counts them). */
+  spooled?(count: number): void;
+  /** The events are lost: refused by the stream for good, or by a full spool. */
   failed(count: number, error: Error): void;
 }
 
@@ -28,7 +32,7 @@ export class EventBatcher {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly bus: Bus,
+    private readonly publisher: EventPublisher,
     private readonly subject: string,
     private readonly limits: EventBatchLimits,
     private readonly outcome: EventBatchOutcome,
@@ -66,14 +70,14 @@ export class EventBatcher {
     this.ids = new Set();
     this.bytes = 0;
     const count = lines.length;
-    let sent: Promise<void>;
+    let sent: Promise<EventDelivery | void>;
     try {
-      sent = this.bus.publishEvent(this.subject, encodeEvents(lines), { msgId, headers: { [EVENT_COUNT_HEADER]: String(count) } });
+      sent = this.publisher.publishEvent(this.subject, encodeEvents(lines), { msgId, headers: { [EVENT_COUNT_HEADER]: String(count) } });
     } catch (e) {
       sent = Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     sent.then(
-      () => this.outcome.published(count),
+      (delivery) => (delivery === EventDelivery.spooled ? this.outcome.spooled?.(count) : this.outcome.published(count)),
       (e: unknown) => this.outcome.failed(count, e instanceof Error ? e : new Error(String(e))),
     );
   };

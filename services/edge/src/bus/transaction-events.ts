@@ -2,16 +2,17 @@
  * Transaction-completed events (contracts transaction-completed.json) on the durable event stream,
  * one per server transaction when its final response goes out, gathered into messages of JSON
  * lines by an EventBatcher. Publishing never blocks the SIP path: a failed publish is counted and
- * logged, and the transaction goes on.
+ * logged, and the transaction goes on. Over NATS the publisher is the edge's disk spool
+ * (event-spool.ts), shared with every other event producer.
  */
 import { CONTRACT_VERSION, subjects, type TransactionCompletedEvent } from '@sipmesh/contracts';
-import type { Bus } from '@sipmesh/runtime';
 import type { SipRequest } from '../parser/sip-message.js';
 import { partyOf } from './route-params.js';
 import type { CompletedTransaction } from '../proxy/proxy-context.js';
 import type { InboundMessage } from '../transport/transport.js';
 import type { EdgeLogEventName } from '../log-events.js';
 import { EventBatcher, type EventBatchLimits } from './event-batcher.js';
+import type { EventPublisher } from './event-spool.js';
 
 export interface EventCounters {
   inc(name: 'events_published' | 'events_failed', by?: number): void;
@@ -28,14 +29,14 @@ export class TransactionEvents {
   private isoText = '';
 
   constructor(
-    bus: Bus,
+    publisher: EventPublisher,
     private readonly edgeId: string,
     private readonly counters: EventCounters,
     private readonly log: (event: EdgeLogEventName, fields: Record<string, unknown>) => void,
     limits: EventBatchLimits = UNBATCHED,
     private readonly now: () => number = Date.now,
   ) {
-    this.batcher = new EventBatcher(bus, subjects.events.transactionCompleted, limits, {
+    this.batcher = new EventBatcher(publisher, subjects.events.transactionCompleted, limits, {
       published: (n) => this.counters.inc('events_published', n),
       failed: (n, e) => {
         this.counters.inc('events_failed', n);

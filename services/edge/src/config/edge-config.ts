@@ -225,6 +225,29 @@ export const edgeConfigSchema = {
             maxDelayMs: { type: 'integer', minimum: 0, maximum: 1000, default: 5, 'x-unit': 'ms', description: 'Longest an event waits for its message to fill' },
           },
         },
+        spool: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description:
+            'Distributed mode: while the event stream is unreachable, event messages wait in append-only files on disk and are replayed in order, with their message ids, once it is back; a spool left by a stopped or crashed edge is replayed at its next start. Embedded mode has no spool (its bus does not fail)',
+          properties: {
+            enabled: { type: 'boolean', default: true, description: 'Spool through NATS outages; false: a message the stream does not take is counted (events_failed) and lost' },
+            dir: {
+              type: 'string',
+              default: '',
+              description:
+                'Spool directory, one per running edge (created when missing). Empty: var/spool/<id> under the working directory (/app/var/spool/<id> in the container image: mount a volume there). Not the OS temp dir: it is often emptied at boot or private to one run of the service',
+            },
+            maxBytes: {
+              type: 'integer',
+              minimum: 1048576,
+              default: 268435456,
+              'x-unit': 'bytes',
+              description: 'Disk the spool may use (plus messages waiting to be written); when full, new event messages are refused and counted in events_spool_dropped. Keep it well above batch.maxBytes',
+            },
+          },
+        },
       },
     },
   },
@@ -277,7 +300,7 @@ export interface EdgeConfig {
   tcp: { idleTimeoutMs: number; connectTimeoutMs: number; maxConnections: number };
   udp: { recvBufferBytes: number };
   dialogs: { enabled: boolean; maxDurationS: number };
-  events: { enabled: boolean; batch: { maxEvents: number; maxBytes: number; maxDelayMs: number } };
+  events: { enabled: boolean; batch: { maxEvents: number; maxBytes: number; maxDelayMs: number }; spool: { enabled: boolean; dir: string; maxBytes: number } };
 }
 
 /** Environment overrides (name → dotted config path). */
@@ -287,4 +310,5 @@ export const edgeEnvMap = {
   SIPMESH_ROUTE_POLICY: 'route.policy',
   SIPMESH_ROUTE_DEADLINE_MS: 'route.deadlineMs',
   SIPMESH_T1_MS: 'timers.t1Ms',
+  SIPMESH_EVENT_SPOOL_DIR: 'events.spool.dir',
 } as const;
