@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createValidators } from '@sipmesh/contracts';
 import { compileRoutes } from '@sipmesh/router';
+import { MemoryCallProfiles } from '@sipmesh/runtime';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 
@@ -26,7 +27,8 @@ describe('routes-file examples in the docs', () => {
   it.each(cases)('%s loads', async (_name, block) => {
     const doc = parseYaml(block ?? '') as { dispatcher?: { list?: string; inline?: string } };
     if (doc.dispatcher?.list !== undefined) doc.dispatcher = { inline: STAND_IN_LIST };
-    const r = await compileRoutes(doc, '.', createValidators());
+    // rules with a call `limit` count in the router's call store
+    const r = await compileRoutes(doc, '.', createValidators(), { calls: { profiles: new MemoryCallProfiles(), ttlMs: 43_200_000 } });
     expect(r.ok ? [] : r.errors).toEqual([]);
   });
 });

@@ -83,3 +83,11 @@ export type { NatFacts } from './sip/nat-detection.js';
 export { DigestAlgorithm, digestHash, digestHexLength, isMd5Family, isSessionAlgorithm, parseDigestAlgorithm } from './sip/digest-algorithm.js';
 export { answerChallenge, digestResponse, parseChallengeParams, parseChallenges, quoteString } from './sip/digest-client.js';
 export type { DigestAnswer, DigestChallenge, DigestCredentials, DigestResponseInput } from './sip/digest-client.js';
+
+// Concurrent-call limits (Kamailio dialog profiles): in memory (embedded) or shared in Redis
+export { CallProfilesError, CallProfilesErrorCode, isCallProfileName } from './calls/call-profiles.js';
+export type { CallProfileEntry, CallProfiles, CallProfileSize, TryAddResult } from './calls/call-profiles.js';
+export { MemoryCallProfiles } from './calls/memory-call-profiles.js';
+export type { MemoryCallProfilesOptions } from './calls/memory-call-profiles.js';
+export { DEFAULT_CALL_PROFILES_KEY_PREFIX, RedisCallProfiles } from './calls/redis-call-profiles.js';
+export type { RedisCallProfilesConnectOptions, RedisCallProfilesOptions } from './calls/redis-call-profiles.js';

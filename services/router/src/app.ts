@@ -4,7 +4,7 @@
  */
 import { trace } from '@opentelemetry/api';
 import { createValidators } from '@sipmesh/contracts';
-import { declareMetrics, type Bus, type Logger } from '@sipmesh/runtime';
+import { declareMetrics, MemoryCallProfiles, RedisCallProfiles, type Bus, type CallProfiles, type Logger } from '@sipmesh/runtime';
 import type { Registry } from 'prom-client';
 import { loadRoutesFile } from './policy/static/load-routes-file.js';
 import type { Dispatcher } from './policy/dispatcher/dispatcher.js';
@@ -17,6 +17,8 @@ import { PgTableReader } from './data/pg-table-reader.js';
 import { ReloadNotifier } from './data/reload-notifier.js';
 import { RouteService } from './service/route-service.js';
 import { RegistrarClient } from './service/registrar-client.js';
+import type { CallLimitStore } from './policy/call-limit/call-limit.js';
+import { routerConfigSchema, type RouterConfig } from './config/router-config.js';
 
 export interface RouterAppOptions {
   /** Router instance id (event ids, probe ids). */
@@ -25,6 +27,8 @@ export interface RouterAppOptions {
   validateRequests: boolean;
   /** Routing data in PostgreSQL (Kamailio tables); absent or empty url: files only. */
   database?: { url: string; migrate: boolean; notifyChannel: string };
+  /** Where rules with a call `limit` count calls; default: in this process, calls count 43200 s at most. */
+  calls?: RouterConfig['calls'];
   bus: Bus;
   logger: Logger;
   registry: Registry;
@@ -41,6 +45,11 @@ export interface RouterApp {
   exposed(): ReadonlyMap<string, ReadonlyMap<string, unknown>>;
   /** Keepalive probing of the dispatcher destinations (one round on demand, for admin and tests). */
   readonly prober: DispatcherProber;
+  /**
+   * The calls counted by rules with a `limit` (dlg.profile_* commands). Whoever consumes the edge's
+   * dialog.ended events removes ended calls from the same store (in embedded mode, this one).
+   */
+  readonly calls: CallProfiles;
   stop(): Promise<void>;
 }
 
@@ -60,7 +69,20 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     sipmesh_router_probes_total: { type: 'counter', help: 'Dispatcher keepalives, by outcome (up, down, unavailable: no edge could send it)', labelNames: ['outcome'] },
     sipmesh_router_destination_transitions_total: { type: 'counter', help: 'Dispatcher destinations going down or coming back up', labelNames: ['direction'] },
     sipmesh_router_destination_states_followed_total: { type: 'counter', help: 'Dispatcher destination states taken over from another router\'s keepalives' },
+    sipmesh_router_call_limit_total: { type: 'counter', help: 'Initial INVITEs checked against call limits, by outcome (added, refused: 503, error: store failed, 500)', labelNames: ['outcome'] },
   });
+  // Call profiles first: a Redis that is unreachable stops the start before anything else runs.
+  const callsConfig = options.calls;
+  const callProfiles: CallProfiles =
+    callsConfig?.store === 'redis'
+      ? await RedisCallProfiles.connect({
+          url: callsConfig.redisUrl,
+          keyPrefix: callsConfig.keyPrefix,
+          timeoutMs: callsConfig.timeoutMs,
+          connectionName: `sipmesh-router-${options.id ?? 'router1'}`,
+          onConnectionError: (e) => logger.warn({ err: e.message }, 'call profiles: redis connection error'),
+        })
+      : new MemoryCallProfiles();
   const prober = new DispatcherProber(
     options.bus,
     options.id ?? 'router1',
@@ -90,6 +112,24 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     options.validateRequests,
   );
   const registrar = new RegistrarClient({ bus: options.bus, validators, routerId: options.id ?? 'router1' });
+  const calls: CallLimitStore = {
+    profiles: callProfiles,
+    ttlMs: (options.calls?.maxDurationS ?? routerConfigSchema.properties.calls.properties.maxDurationS.default) * 1000,
+    events: {
+      added: (p, dialogId, entries) => {
+        metrics.sipmesh_router_call_limit_total.inc({ outcome: 'added' });
+        logger.debug({ callId: p.call_id, tx: p.tx, dialogId, profiles: entries.map((e) => `${e.profile}=${e.value}`) }, 'call counted');
+      },
+      refused: (p, full) => {
+        metrics.sipmesh_router_call_limit_total.inc({ outcome: 'refused' });
+        logger.info({ callId: p.call_id, tx: p.tx, profile: full.profile, value: full.value, size: full.size }, 'call limit reached');
+      },
+      failed: (p, err) => {
+        metrics.sipmesh_router_call_limit_total.inc({ outcome: 'error' });
+        logger.error({ callId: p.call_id, tx: p.tx, err }, 'call profile store failed');
+      },
+    },
+  };
   const database = options.database?.url ? options.database : undefined;
   let reader: PgTableReader | undefined;
   if (database) {
@@ -100,7 +140,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     }
   }
   const load = async (): Promise<{ ok: true; policies: string[] } | { ok: false; errors: string[] }> => {
-    const loaded = await loadRoutesFile(options.routesFile, validators, reader ? { db: reader, registrar } : { registrar });
+    const loaded = await loadRoutesFile(options.routesFile, validators, reader ? { db: reader, registrar, calls } : { registrar, calls });
     if (!loaded.ok) {
       metrics.sipmesh_router_reloads_total.inc({ result: 'error' });
       logger.error({ file: options.routesFile, errors: loaded.errors }, 'routes file rejected; keeping the running policies');
@@ -138,6 +178,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     callLoad.stop();
     follower.stop();
     await reader?.close();
+    await callProfiles.close();
     throw new Error(`routes file ${options.routesFile}:\n  ${first.errors.join('\n  ')}`);
   }
   const notifier = database
@@ -158,6 +199,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
     prober,
     dispatcher: () => current as Dispatcher,
     exposed: () => exposed,
+    calls: callProfiles,
     stop: async () => {
       stopAdminBus();
       callLoad.stop();
@@ -166,6 +208,7 @@ export async function createRouterApp(options: RouterAppOptions): Promise<Router
       service.stop();
       await notifier?.stop();
       await reader?.close();
+      await callProfiles.close();
     },
   };
   const stopAdminBus = serveAdminOnBus(options.bus, options.id ?? 'router1', app);

@@ -9,6 +9,7 @@ export { loadRoutesFile, compileRoutes } from './policy/static/load-routes-file.
 export { parseDispatcherList } from './policy/dispatcher/dispatcher-list.js';
 export { Dispatcher } from './policy/dispatcher/dispatcher.js';
 export { PipelinePolicy } from './policy/pipeline/pipeline-policy.js';
+export type { CallLimitEvents, CallLimitStore } from './policy/call-limit/call-limit.js';
 export type { PolicyStep, RouteContext, StepResult } from './policy/pipeline/route-context.js';
 export { migrate, migrationsDirectory } from './data/migrations.js';
 export { PgTableReader } from './data/pg-table-reader.js';

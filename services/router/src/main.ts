@@ -35,7 +35,7 @@ void runService({
     const tracing = startConfiguredTracing(config.tracing, 'sipmesh-router', config.id);
     const bus = await connectConfiguredBus(config.nats, `router-${config.id}`);
     const registry = createMetricsRegistry({ service: 'router', labels: { instance: config.id } });
-    const app = await createRouterApp({ id: config.id, database: config.database, routesFile: config.routesFile, validateRequests: config.validateRequests, bus, logger, registry, tracing: tracing.enabled });
+    const app = await createRouterApp({ id: config.id, database: config.database, routesFile: config.routesFile, validateRequests: config.validateRequests, calls: config.calls, bus, logger, registry, tracing: tracing.enabled });
     const onHup = (): void => void app.reload();
     process.on('SIGHUP', onHup);
     // Stopped in reverse order: the bus drains first, so route requests already delivered to this

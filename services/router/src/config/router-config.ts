@@ -21,6 +21,25 @@ export const routerConfigSchema = {
         notifyChannel: { type: 'string', pattern: '^[a-z_][a-z0-9_]*$', default: 'sipmesh_routes', description: 'LISTEN channel: `NOTIFY sipmesh_routes` after changing routing tables reloads every router (the running data serves until the new is loaded)' },
       },
     },
+    calls: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Concurrent-call limits (rules with `limit`, Kamailio dialog profiles): where calls are counted',
+      properties: {
+        store: { enum: ['memory', 'redis'], default: 'memory', description: 'memory: counted in this router only (embedded, one router); redis: shared by every router, so a limit holds whichever router and edge a call reaches' },
+        redisUrl: { type: 'string', default: 'redis://127.0.0.1:6379', description: 'Redis of the redis store; unreachable at start stops the router' },
+        keyPrefix: { type: 'string', default: 'sipmesh:calls:', description: 'Prefix of every call-profile key in Redis; whoever removes ended calls (accounting) must use the same' },
+        timeoutMs: { type: 'integer', minimum: 10, default: 1000, 'x-unit': 'ms', description: 'Longest wait for the redis store per call; a slower or unreachable store answers 500 Exceeded Max Allowed Active Calls. Keep it below the edge route.deadlineMs' },
+        maxDurationS: {
+          type: 'integer',
+          minimum: 1,
+          default: 43200,
+          'x-unit': 's',
+          description: "How long a counted call holds its slot when its end never arrives (an edge lost for good): the edge's longest dialog (Kamailio dialog default_timeout)",
+        },
+      },
+    },
     ...serviceConfigSections({ adminPort: ROUTER_ADMIN_PORT }),
   },
 } as const;
@@ -30,6 +49,7 @@ export interface RouterConfig extends ServiceConfig {
   routesFile: string;
   database: { url: string; migrate: boolean; notifyChannel: string };
   validateRequests: boolean;
+  calls: { store: 'memory' | 'redis'; redisUrl: string; keyPrefix: string; timeoutMs: number; maxDurationS: number };
 }
 
 export const routerEnvMap = {
@@ -37,4 +57,6 @@ export const routerEnvMap = {
   SIPMESH_ROUTER_ID: 'id',
   SIPMESH_ROUTES_FILE: 'routesFile',
   SIPMESH_ROUTER_DATABASE_URL: 'database.url',
+  SIPMESH_ROUTER_CALLS_STORE: 'calls.store',
+  SIPMESH_ROUTER_CALLS_REDIS_URL: 'calls.redisUrl',
 } as const;

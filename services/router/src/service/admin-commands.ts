@@ -7,7 +7,7 @@
  * on the router that got them, as kamcmd acts on one Kamailio; `dispatcher.set_state` is announced
  * on the dispatcher-state events and every router applies it.
  */
-import { CommandError, intParam, stringParam, type AdminCommand as RuntimeAdminCommand } from '@sipmesh/runtime';
+import { CommandError, intParam, isCallProfileName, stringParam, type AdminCommand as RuntimeAdminCommand } from '@sipmesh/runtime';
 import type { RouterApp } from '../app.js';
 import type { Dialplan } from '../policy/translate/dialplan.js';
 import { dispatcherListRpc, dispatcherSetStateRpc } from '../policy/dispatcher/dispatcher-rpc.js';
@@ -208,6 +208,25 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       return { ip, ...location };
     },
   },
+  {
+    name: 'dlg.profile_get_size',
+    help: 'params: profile, value (optional: every value of the profile together) — calls counted now (Kamailio dlg.profile_get_size)',
+    run: async (p, r) => {
+      const profile = profileParam(p);
+      const value = optionalStr(p, 'value');
+      if (value !== undefined) return { profile, value, size: await r.calls.size(profile, value) };
+      const values = await r.calls.list(profile);
+      return { profile, size: values.reduce((sum, v) => sum + v.size, 0) };
+    },
+  },
+  {
+    name: 'dlg.profile_list',
+    help: 'params: profile — its values with calls counted now, and how many each (Kamailio dlg.profile_list lists the dialogs themselves)',
+    run: async (p, r) => {
+      const profile = profileParam(p);
+      return { profile, values: await r.calls.list(profile) };
+    },
+  },
   ...['carrierroute.dump', 'cr.dump_routes'].map(
     (name): AdminCommand => ({
       name,
@@ -216,6 +235,13 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
     }),
   ),
 ];
+
+/** A call profile name, or 400 (the store would refuse it). */
+function profileParam(p: Record<string, unknown>): string {
+  const profile = str(p, 'profile');
+  if (!isCallProfileName(profile)) throw new CommandError(400, `parameter profile: ${JSON.stringify(profile)} is not a profile name ([A-Za-z0-9_.-]+)`);
+  return profile;
+}
 
 /** A string parameter that may be left out (undefined when absent or empty). */
 function optionalStr(p: Record<string, unknown>, name: string): string | undefined {

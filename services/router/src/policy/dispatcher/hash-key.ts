@@ -58,9 +58,10 @@ export const hashTemplateVariables: readonly string[] = Object.keys(VARIABLES).m
 /**
  * Compiles a template of literal text and `$name` variables (Kamailio pseudo-variable names, see
  * hashTemplateVariables). An unknown variable is a load error; Kamailio would fail at start too. An
- * absent value renders as "" (Kamailio prints "<null>").
+ * absent value renders as "" (Kamailio prints "<null>"). `setting` names the template in errors
+ * (dispatcher hash_pvar, a call limit's value).
  */
-export function compileHashTemplate(source: string): { ok: true; template: HashTemplate } | { ok: false; error: string } {
+export function compileHashTemplate(source: string, setting = 'hash_pvar'): { ok: true; template: HashTemplate } | { ok: false; error: string } {
   const parts: (string | ((f: RequestFacts) => string))[] = [];
   let i = 0;
   while (i < source.length) {
@@ -74,12 +75,12 @@ export function compileHashTemplate(source: string): { ok: true; template: HashT
     const variable = VARIABLES[name];
     if (!variable) {
       const shown = source.slice(dollar, dollar + 1 + Math.max(name.length, 1));
-      return { ok: false, error: `hash_pvar "${source}": unknown variable ${shown} (known: ${hashTemplateVariables.join(' ')})` };
+      return { ok: false, error: `${setting} "${source}": unknown variable ${shown} (known: ${hashTemplateVariables.join(' ')})` };
     }
     parts.push(variable);
     i = dollar + 1 + name.length;
   }
-  if (!parts.some((p) => typeof p !== 'string')) return { ok: false, error: `hash_pvar "${source}" has no variable, so every request would hash the same` };
+  if (!parts.some((p) => typeof p !== 'string')) return { ok: false, error: `${setting} "${source}" has no variable, so every request would hash the same` };
   return {
     ok: true,
     template: { source, render: (f) => parts.map((p) => (typeof p === 'string' ? p : p(f))).join('') },

@@ -21,6 +21,7 @@ import { STEP_KINDS, type StepKind } from '../steps/index.js';
 import { loadRows, RowReader, type Row, type TableReader } from '../../data/table-rows.js';
 import type { Authenticator } from '../auth/auth-step.js';
 import type { LocationService } from '../default/location.js';
+import type { CallLimitStore } from '../call-limit/call-limit.js';
 
 export type LoadedPolicies =
   | {
@@ -44,6 +45,8 @@ export interface LoadOptions extends DispatcherOptions {
   db?: TableReader;
   /** The registrar over the bus, for the default step's lookups and the auth step. */
   registrar?: LocationService & Authenticator;
+  /** Where rules with a call `limit` count calls. */
+  calls?: CallLimitStore;
   /** Step kinds known (default: every kind of the router). */
   kinds?: readonly StepKind[];
 }
@@ -122,7 +125,7 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
   };
   for (const [name, spec] of Object.entries(doc.policies)) {
     if (spec.rules !== undefined) {
-      const compiled = StaticPolicy.compile(name, spec.rules, dispatcher, validators);
+      const compiled = StaticPolicy.compile(name, spec.rules, dispatcher, validators, options.calls);
       if (compiled.ok) policies.set(name, compiled.policy);
       else errors.push(...compiled.errors);
       continue;
@@ -140,7 +143,7 @@ export async function compileRoutes(doc: unknown, baseDir: string, validators: C
       // Requests keep being answered between steps while a reload builds big indexes.
       await new Promise((resolve) => setImmediate(resolve));
       try {
-        const built = await kind.build(settings, { where, baseDir, dispatcher, validators, db: options.db, expose, registrar: options.registrar });
+        const built = await kind.build(settings, { where, baseDir, dispatcher, validators, db: options.db, expose, registrar: options.registrar, calls: options.calls });
         if (built.ok) steps.push(built.step);
         else errors.push(...built.errors);
       } catch (e) {

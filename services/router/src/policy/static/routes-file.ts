@@ -1,6 +1,7 @@
 /** Schema of the static routes file (YAML or JSON), validated once when the file is loaded. */
 import type { RouteAnswer } from '@sipmesh/contracts';
 import { dispatcherAlgorithmNames, kamailioAlgorithmNumbers } from '../dispatcher/algorithms.js';
+import { limitSchema, type LimitSpec } from '../call-limit/call-limit.js';
 
 /** One rule of a `rules` list. */
 export const ruleSchema = {
@@ -47,6 +48,7 @@ export const ruleSchema = {
       required: ['set'],
     },
     on_failure: { type: 'object' },
+    limit: limitSchema,
     record_route: { type: 'boolean' },
     acc: {
       type: 'object',
@@ -147,6 +149,7 @@ export interface RuleSpec {
   reply?: { code: number; reason: string; headers?: string[] };
   dispatcher?: DispatcherActionSpec;
   on_failure?: Record<string, unknown>;
+  limit?: LimitSpec | LimitSpec[];
   record_route?: boolean;
   acc?: RouteAnswer['acc'];
 }

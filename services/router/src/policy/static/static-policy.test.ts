@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createValidators, type RouteParams } from '@sipmesh/contracts';
+import { createValidators, type RouteAnswer, type RouteParams } from '@sipmesh/contracts';
 import { kamailioAlgorithmNumbers } from '../dispatcher/algorithms.js';
 import { compileRoutes } from './load-routes-file.js';
 import type { Policy } from '../policy.js';
@@ -7,11 +7,21 @@ import { StaticPolicy } from './static-policy.js';
 
 const validators = createValidators();
 
-/** A policy written as `rules`, which decides synchronously. */
-function rulesPolicy(policies: ReadonlyMap<string, Policy>, name: string): StaticPolicy {
+interface SyncRules {
+  decide(params: RouteParams): RouteAnswer;
+}
+
+/** A policy written as `rules` without a call limit, which decides synchronously. */
+function rulesPolicy(policies: ReadonlyMap<string, Policy>, name: string): SyncRules {
   const p = policies.get(name);
   if (!(p instanceof StaticPolicy)) throw new Error(`policy ${name} is not a rules policy`);
-  return p;
+  return {
+    decide: (params) => {
+      const a = p.decide(params);
+      if (a instanceof Promise) throw new Error(`policy ${name} decided asynchronously`);
+      return a;
+    },
+  };
 }
 
 function params(over: Partial<RouteParams> & { user?: string; callId?: string } = {}): RouteParams {
@@ -201,7 +211,7 @@ describe('static policy', () => {
   });
 
   it('a reload builds fresh dispatcher state', async () => {
-    const load = async (): Promise<StaticPolicy> => {
+    const load = async (): Promise<SyncRules> => {
       const r = await compileRoutes(doc, '.', validators);
       if (!r.ok) throw new Error(r.errors.join());
       return rulesPolicy(r.policies, 'default');

@@ -1,7 +1,8 @@
 /**
  * The file policy: an ordered list of rules, first match wins. A rule answers with a fixed route set
  * (rtjson), a reply, or a dispatcher selection. Everything is compiled when the file is loaded, so a
- * decision is a few string compares.
+ * decision is a few string compares; a rule with a call `limit` adds one store round trip for the
+ * initial INVITEs it relays (call-limit.ts).
  */
 import { CONTRACT_VERSION, type ContractValidators, type OnFailure, type Route, type RouteAnswer, type RouteParams } from '@sipmesh/contracts';
 import type { Policy } from '../policy.js';
@@ -9,6 +10,7 @@ import { answer, CONTINUE, type PolicyStep, type RouteContext, type StepResult }
 import { resolveAlgorithm } from '../dispatcher/algorithms.js';
 import type { Dispatcher, SelectionConfig } from '../dispatcher/dispatcher.js';
 import { compileHashTemplate } from '../dispatcher/hash-key.js';
+import { compileCallLimit, type CallLimitStore } from '../call-limit/call-limit.js';
 import { compileHostPattern, compilePattern, type Matcher } from './match-pattern.js';
 import { inNetwork, parseIp, parseNetwork, type Network } from '../security/ip-match.js';
 import type { DispatcherActionSpec, RuleSpec } from './routes-file.js';
@@ -18,7 +20,8 @@ const MAX_ROUTES = 64;
 interface CompiledRule {
   name: string;
   matches: (p: RouteParams) => boolean;
-  decide: (p: RouteParams) => RouteAnswer;
+  /** Synchronous unless the rule has a call limit and relays an initial INVITE. */
+  decide: (p: RouteParams) => RouteAnswer | Promise<RouteAnswer>;
 }
 
 export type CompileResult = { ok: true; policy: StaticPolicy } | { ok: false; errors: string[] };
@@ -31,9 +34,10 @@ export class RulesStep implements PolicyStep {
   readonly kind = 'rules';
   constructor(private readonly rules: StaticPolicy) {}
 
-  run(ctx: RouteContext): StepResult {
+  run(ctx: RouteContext): StepResult | Promise<StepResult> {
     const a = this.rules.match(ctx.params);
-    return a === undefined ? CONTINUE : answer(a);
+    if (a === undefined) return CONTINUE;
+    return a instanceof Promise ? a.then(answer) : answer(a);
   }
 }
 
@@ -43,24 +47,31 @@ export class StaticPolicy implements Policy {
     private readonly rules: readonly CompiledRule[],
   ) {}
 
-  static compile(name: string, specs: readonly RuleSpec[], dispatcher: Dispatcher, validators: ContractValidators): CompileResult {
+  /** `calls` is where rules with a `limit` count calls; a rule with one fails to load without it. */
+  static compile(name: string, specs: readonly RuleSpec[], dispatcher: Dispatcher, validators: ContractValidators, calls?: CallLimitStore): CompileResult {
     const errors: string[] = [];
     const rules: CompiledRule[] = [];
     specs.forEach((spec, i) => {
       const ruleName = spec.name ?? `rule ${i + 1}`;
       const where = `policy ${name}, ${ruleName}`;
       const decide = compileAction(spec, dispatcher, validators, where, errors);
-      if (decide) rules.push({ name: ruleName, matches: compileMatch(spec), decide });
+      if (spec.limit === undefined) {
+        if (decide) rules.push({ name: ruleName, matches: compileMatch(spec), decide });
+        return;
+      }
+      if (spec.reply) errors.push(`${where}: limit counts the calls a rule relays, and a reply rule relays none`);
+      const limit = compileCallLimit(spec.limit, calls, (e) => errors.push(`${where}: ${e}`));
+      if (decide && limit) rules.push({ name: ruleName, matches: compileMatch(spec), decide: (p) => limit.apply(p, decide(p)) });
     });
     return errors.length > 0 ? { ok: false, errors } : { ok: true, policy: new StaticPolicy(name, rules) };
   }
 
-  decide(params: RouteParams): RouteAnswer {
+  decide(params: RouteParams): RouteAnswer | Promise<RouteAnswer> {
     return this.match(params) ?? { version: CONTRACT_VERSION, reply: { code: 404, reason: 'No route' }, policy: this.name };
   }
 
   /** The answer of the first rule that matches, undefined when none does. */
-  match(params: RouteParams): RouteAnswer | undefined {
+  match(params: RouteParams): RouteAnswer | Promise<RouteAnswer> | undefined {
     for (const rule of this.rules) if (rule.matches(params)) return rule.decide(params);
     return undefined;
   }

@@ -9,7 +9,7 @@ export const rulesKind: StepKind = {
   key: 'rules',
   schema: { type: 'array', items: ruleSchema, description: 'The first matching rule answers; no match goes on to the next step' },
   build(spec, ctx) {
-    const compiled = StaticPolicy.compile(ctx.where, spec as RuleSpec[], ctx.dispatcher, ctx.validators);
+    const compiled = StaticPolicy.compile(ctx.where, spec as RuleSpec[], ctx.dispatcher, ctx.validators, ctx.calls);
     return compiled.ok ? { ok: true, step: new RulesStep(compiled.policy) } : compiled;
   },
 };

@@ -9,6 +9,7 @@ import type { Dispatcher } from '../dispatcher/dispatcher.js';
 import type { PolicyStep } from '../pipeline/route-context.js';
 import type { Authenticator } from '../auth/auth-step.js';
 import type { LocationService } from '../default/location.js';
+import type { CallLimitStore } from '../call-limit/call-limit.js';
 
 export interface StepBuildContext {
   /** Names the step in errors: `<policy> step <n>`. */
@@ -26,6 +27,8 @@ export interface StepBuildContext {
   readonly expose: (kind: string, key: string, data: unknown) => void;
   /** The registrar over the bus (location lookups, digest checks); absent in tests without one. */
   readonly registrar: (LocationService & Authenticator) | undefined;
+  /** Where rules with a call `limit` count calls; absent in tests without one. */
+  readonly calls: CallLimitStore | undefined;
 }
 
 export type StepBuild = { ok: true; step: PolicyStep } | { ok: false; errors: string[] };
