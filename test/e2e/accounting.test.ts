@@ -10,7 +10,9 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createAccountingApp, accountingConfigSchema, type AccountingApp, type AccountingConfig } from '@sipmesh/accounting';
 import { EVENTS_STREAM } from '@sipmesh/contracts';
-import { createLogger, createMetricsRegistry, loadConfig } from '@sipmesh/runtime';
+import { createLogger, createMetricsRegistry, loadConfig, RedisCallProfiles } from '@sipmesh/runtime';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireInfra } from '../helpers/infra.js';
@@ -169,5 +171,134 @@ describe('accounting of SIPp calls', async () => {
     expect(await cdr(unanswered)).toMatchObject({ disposition: 'no-answer', sip_code: 408, duration: 0, answer_time: null, callee_user: 'ring1' });
     expect(await cdr(cancelled)).toMatchObject({ disposition: 'cancelled', hangup: 'caller', sip_code: 487, duration: 0, callee_user: 'ring2' });
     expect(await cdr(refused)).toMatchObject({ disposition: 'failed', hangup: 'proxy', sip_code: 404, callee_user: 'nobody' });
+  }, 90_000);
+});
+
+describe('accounting in embedded mode (files)', async () => {
+  if (!(await requireInfra('sipp'))) return;
+  let sipmesh: SipmeshUnderTest;
+  let okPort: number;
+  let busyPort: number;
+
+  beforeAll(async () => {
+    okPort = await freePort('udp', { leaseMs: Infinity });
+    busyPort = await freePort('udp', { leaseMs: Infinity });
+    const flags = { flags: ['acc', 'failed', 'missed'] };
+    sipmesh = await startSipmesh({
+      mode: 'local',
+      routes: {
+        rules: [
+          { match: { ruri_user: 'busy*' }, routes: [{ dst_uri: `sip:127.0.0.1:${busyPort}` }], acc: flags },
+          { routes: [{ dst_uri: `sip:127.0.0.1:${okPort}` }], acc: flags },
+        ],
+      },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopAllSipp();
+    await sipmesh?.stop();
+    await releasePorts(okPort, busyPort);
+  });
+
+  const lines = async (table: string, callId: string, want: number): Promise<Record<string, unknown>[]> => {
+    const file = path.join(sipmesh.accountingDir ?? '', `${table}-${new Date().toISOString().slice(0, 10)}.jsonl`);
+    for (let i = 0; i < 100; i++) {
+      const text = await readFile(file, 'utf8').catch(() => '');
+      const found = text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((r) => r['callid'] === callId);
+      if (found.length >= want) return found;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`fewer than ${want} ${table} lines for ${callId}`);
+  };
+
+  it('writes the acc rows and the CDR of an answered call and of a busy one to the day files', async () => {
+    const callee = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: okPort, calls: 1, timeoutS: 15 });
+    await callee.ready;
+    const r = await runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '2001', calls: 1, timeoutS: 15 }).done;
+    expect(r.outcome, r.summary).toBe('success');
+    await callee.done;
+    const callId = callIdOf(r.messages[0]?.text ?? '') ?? '';
+    expect((await lines('acc', callId, 2)).map((x) => [x['method'], x['sip_code']])).toEqual([
+      ['INVITE', '200'],
+      ['BYE', '200'],
+    ]);
+    const [cdr] = await lines('cdrs', callId, 1);
+    expect(cdr).toMatchObject({ disposition: 'answered', hangup: 'caller', callee_user: '2001', sip_code: 200, bye_code: 200, edge: sipmesh.edgeId });
+    expect(Date.parse(String(cdr?.['end_time']))).toBeGreaterThanOrEqual(Date.parse(String(cdr?.['answer_time'])));
+
+    const busy = runSipp({ scenario: scenarioPath('uas-486.xml'), role: 'uas', localPort: busyPort, calls: 1, timeoutS: 15 });
+    await busy.ready;
+    const b = await runSipp({ scenario: scenarioPath('uac-call-486.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: 'busy2', calls: 1, timeoutS: 15 }).done;
+    expect(b.outcome, b.summary).toBe('success');
+    await busy.done;
+    const busyId = callIdOf(b.messages[0]?.text ?? '') ?? '';
+    expect((await lines('missed_calls', busyId, 1)).map((x) => x['sip_code'])).toEqual(['486']);
+    expect((await lines('cdrs', busyId, 1))[0]).toMatchObject({ disposition: 'busy', hangup: 'callee', sip_code: 486, duration: 0 });
+  }, 60_000);
+});
+
+describe('concurrent-call limit across two edges, freed by the accounting service (TC-129)', async () => {
+  if (!((await requireInfra('sipp')) && (await requireInfra('nats')) && (await requireInfra('postgres')) && (await requireInfra('redis')))) return;
+  const durable = `e2e-lim-${process.pid}`;
+  const keyPrefix = `sipmesh-test:calls:${process.pid}:${Date.now().toString(36)}:`;
+  let sipmesh: SipmeshUnderTest;
+  let accounting: AccountingApp;
+  let calleePort: number;
+
+  beforeAll(async () => {
+    calleePort = await freePort('udp', { leaseMs: Infinity });
+    sipmesh = await startSipmesh({
+      mode: 'nats',
+      extraEdges: 1,
+      router: { 'calls.store': 'redis', 'calls.keyPrefix': keyPrefix },
+      routes: { rules: [{ limit: { profile: 'caller', value: '$fU@$fd', max: 1 }, routes: [{ dst_uri: `sip:127.0.0.1:${calleePort}` }] }] },
+    });
+    const config = loadConfig<AccountingConfig>({
+      schema: accountingConfigSchema,
+      env: {},
+      overrides: { 'nats.url': NATS_URL, 'database.url': PG_URL, 'consumer.durable': durable, 'consumer.startAt': 'new', 'admin.enabled': false, 'calls.store': 'redis', 'calls.keyPrefix': keyPrefix },
+    }) as AccountingConfig;
+    accounting = await createAccountingApp({ config, logger: createLogger({ service: 'accounting', level: 'silent' }), registry: createMetricsRegistry({ service: 'accounting', processMetrics: false }) });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopAllSipp();
+    await accounting?.stop();
+    await sipmesh?.stop();
+    const nc = await connect({ servers: NATS_URL });
+    const jsm = await jetstreamManager(nc);
+    for (const d of [durable, `${durable}-calls`]) await jsm.consumers.delete(EVENTS_STREAM, d).catch(() => undefined);
+    await nc.close();
+    await releasePorts(calleePort);
+  });
+
+  it('refuses a second call of the caller through the other edge with 503 while the first is up, and allows one after its BYE', async () => {
+    const callee = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: calleePort, calls: 2, timeoutS: 40 });
+    await callee.ready;
+    // call 1 through edge A, held 4 s (From uac1@127.0.0.1, the same caller in every SIPp run)
+    const first = runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '3001', calls: 1, timeoutS: 20, extraArgs: ['-d', '4000'] });
+    await new Promise((r) => setTimeout(r, 1500));
+    // call 2 from the same caller through edge B while call 1 is up
+    const second = await runSipp({ scenario: scenarioPath('uac-expect-503.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.extraEdgePorts[0] ?? 0}`, service: '3002', calls: 1, timeoutS: 15, variables: { retry_after_optional: '1' } }).done;
+    expect(second.outcome, second.summary).toBe('success');
+    expect(second.messages.find((m) => m.direction === 'received' && m.text.startsWith('SIP/2.0 503'))?.text).toMatch(/^SIP\/2\.0 503 Exceeded Max Allowed Active Calls/);
+    const r1 = await first.done;
+    expect(r1.outcome, r1.summary).toBe('success');
+    // the BYE ended call 1: once accounting has its dialog.ended, the caller's slot is free again
+    const profiles = await RedisCallProfiles.connect({ url: 'redis://127.0.0.1:6379', keyPrefix });
+    try {
+      for (let i = 0; i < 100 && (await profiles.size('caller', 'uac1@127.0.0.1')) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await profiles.size('caller', 'uac1@127.0.0.1')).toBe(0);
+    } finally {
+      await profiles.close();
+    }
+    const third = await runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.extraEdgePorts[0] ?? 0}`, service: '3003', calls: 1, timeoutS: 20 }).done;
+    expect(third.outcome, third.summary).toBe('success');
+    expect((await callee.done).outcome).toBe('success');
   }, 90_000);
 });

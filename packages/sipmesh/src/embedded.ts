@@ -1,8 +1,10 @@
 /**
  * Embedded mode (DESIGN §5): edge, router and registrar in one process on the in-process bus, one
- * admin server, one metrics registry. The same application code runs as in the distributed mode; only
- * the bus differs.
+ * admin server, one metrics registry, and accounting into files (acc, missed_calls, one CDR per
+ * call). The same application code runs as in the distributed mode; only the bus and the stores
+ * differ.
  */
+import { FileAccounting } from '@sipmesh/accounting';
 import { createEdgeApp, edgeServiceConfigSchema, edgeServiceEnvMap, parseListenList, type EdgeApp, type EdgeServiceConfig } from '@sipmesh/edge';
 import { createRouterApp, mountRouterAdmin, routerConfigSchema, routerEnvMap, type RouterApp, type RouterConfig } from '@sipmesh/router';
 import { createRegistrarApp, mountRegistrarAdmin, registrarConfigSchema, registrarEnvMap, type RegistrarApp, type RegistrarConfig } from '@sipmesh/registrar';
@@ -21,6 +23,8 @@ export interface EmbeddedOptions {
   registrarOverrides?: Record<string, unknown>;
   /** The in-process bus to run on; a new one by default. Another component (a test, a plug-in) may share it. */
   bus?: LocalBus;
+  /** Directory of the accounting files (JSON lines, daily); '' writes none. Default `var/accounting`. */
+  accountingDir?: string;
 }
 
 export interface EmbeddedSipmesh {
@@ -28,6 +32,7 @@ export interface EmbeddedSipmesh {
   readonly router: RouterApp;
   readonly registrar: RegistrarApp;
   readonly admin: AdminServer | undefined;
+  readonly accounting: FileAccounting | undefined;
   readonly logger: Logger;
   readonly stoppables: Stoppable[];
 }
@@ -63,11 +68,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const tracing = startConfiguredTracing(edgeConfig.tracing, 'sipmesh', edgeConfig.id);
   const bus = options.bus ?? new LocalBus({ onHandlerError: (err, subject) => logger.error({ err, subject }, 'bus handler failed') });
   const registry = createMetricsRegistry({ service: 'sipmesh', labels: { instance: edgeConfig.id } });
-  const router = await createRouterApp({ id: routerConfig.id, database: routerConfig.database, routesFile: routerConfig.routesFile, validateRequests: routerConfig.validateRequests, bus, logger: logger.child({ component: 'router' }), registry, tracing: tracing.enabled });
+  const router = await createRouterApp({ id: routerConfig.id, database: routerConfig.database, routesFile: routerConfig.routesFile, validateRequests: routerConfig.validateRequests, calls: routerConfig.calls, bus, logger: logger.child({ component: 'router' }), registry, tracing: tracing.enabled });
   const registrar = await createRegistrarApp({ config: registrarConfig, bus, logger: logger.child({ component: 'registrar' }), registry, tracing: tracing.enabled });
+  const accountingDir = options.accountingDir ?? options.env['SIPMESH_ACCOUNTING_DIR'] ?? 'var/accounting';
+  // Accounting listens before the edge starts, so the first call's events are not missed.
+  const accounting = accountingDir === '' ? undefined : new FileAccounting({ dir: accountingDir, bus, logger: logger.child({ component: 'accounting' }), slots: router.calls });
+  accounting?.start();
   const edge = await createEdgeApp({ config: edgeConfig, bus, logger: logger.child({ component: 'edge' }), registry, tracing: tracing.enabled });
   const stoppables: Stoppable[] = [
     { name: 'tracing', stop: () => tracing.shutdown() },
+    ...(accounting ? [{ name: 'accounting', stop: () => accounting.stop() }] : []),
     { name: 'bus', stop: () => bus.drain() },
     { name: 'router', stop: () => router.stop() },
     { name: 'registrar', stop: () => registrar.stop() },
@@ -85,5 +95,5 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     stoppables.push({ name: 'admin', stop: () => a.close() });
   }
   logger.info({ listeners: edge.listeners.map((l) => `${l.transport}:${l.ip}:${l.port}`), policies: router.service.policyNames }, 'sipmesh running (embedded)');
-  return { edge, router, registrar, admin, logger, stoppables };
+  return { edge, router, registrar, admin, accounting, logger, stoppables };
 }

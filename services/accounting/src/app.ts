@@ -4,7 +4,7 @@
  * slots of calls that ended) — and metrics.
  */
 import { createValidators, subjects } from '@sipmesh/contracts';
-import { declareMetrics, type Logger } from '@sipmesh/runtime';
+import { declareMetrics, RedisCallProfiles, type Logger } from '@sipmesh/runtime';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { AccSink } from './acc-sink.js';
@@ -40,6 +40,16 @@ export async function createAccountingApp(options: AccountingAppOptions): Promis
     sipmesh_accounting_unreadable_messages_total: { type: 'counter', help: 'Event messages that were not JSON lines (skipped)' },
   });
   const pool = await openDatabase(config.database.url, config.database.migrate);
+  let ownSlots: RedisCallProfiles | undefined;
+  if (options.slots === undefined && config.calls.store === 'redis') {
+    try {
+      ownSlots = await RedisCallProfiles.connect({ url: config.calls.redisUrl, keyPrefix: config.calls.keyPrefix, connectionName: `accounting-${config.id}` });
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw e;
+    }
+  }
+  const slots = options.slots ?? ownSlots;
   const validators = createValidators();
   const c = config.consumer;
   const common = { natsUrl: config.nats.url, startAt: c.startAt, batchSize: c.batchSize, fetchWaitMs: c.fetchWaitMs, retryDelayMs: c.retryDelayMs };
@@ -65,7 +75,7 @@ export async function createAccountingApp(options: AccountingAppOptions): Promis
     { ...common, durable: `${c.durable}-calls`, filterSubject: subjects.events.dialogAll },
     new CdrSink(
       new CdrStore(pool),
-      options.slots,
+      slots,
       validators,
       {
         events: (outcome, n) => metrics.sipmesh_accounting_dialog_events_total.inc({ outcome }, n),
@@ -82,6 +92,7 @@ export async function createAccountingApp(options: AccountingAppOptions): Promis
   } catch (e) {
     await acc.stop();
     await pool.end().catch(() => undefined);
+    await ownSlots?.close();
     throw e;
   }
   logger.info({ durable: c.durable, calls: `${c.durable}-calls` }, 'accounting consumers started');
@@ -91,6 +102,7 @@ export async function createAccountingApp(options: AccountingAppOptions): Promis
       await acc.stop();
       await calls.stop();
       await pool.end();
+      await ownSlots?.close();
     },
   };
 }

@@ -5,3 +5,6 @@ export { createAccountingApp } from './app.js';
 export type { AccountingApp } from './app.js';
 export { accountingConfigSchema, accountingEnvMap, ACCOUNTING_ADMIN_PORT } from './config/accounting-config.js';
 export type { AccountingConfig } from './config/accounting-config.js';
+export { FileAccounting } from './file-accounting.js';
+export type { FileAccountingOptions } from './file-accounting.js';
+export type { CallSlots } from './cdr-sink.js';

@@ -64,6 +64,8 @@ export interface SipmeshUnderTest {
   readonly adminPort: number;
   readonly policy: string;
   readonly edgeId: string;
+  /** Embedded mode: where the accounting files go. */
+  readonly accountingDir?: string;
   /** A bus on which the test can act (the in-process bus, or its own NATS connection). */
   readonly bus: Bus;
   /** Router processes (nats mode), to kill in fault tests. */
@@ -121,9 +123,11 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
       routerOverrides: { routesFile, 'log.level': 'warn', ...opts.router },
       registrarOverrides: { 'log.level': 'warn', ...opts.registrar },
       bus,
+      accountingDir: path.join(dir, 'accounting'),
     });
     return {
       mode: 'local',
+      accountingDir: path.join(dir, 'accounting'),
       sipPort,
       adminPort,
       policy,

@@ -37,6 +37,17 @@ export const accountingConfigSchema = {
         retryDelayMs: { type: 'integer', minimum: 100, maximum: 600000, default: 2000, 'x-unit': 'ms', description: 'When the database refuses a batch: the delay before its events come back' },
       },
     },
+    calls: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: "The routers' concurrent-call counts (rules with `limit`): calls that end leave them",
+      properties: {
+        store: { enum: ['none', 'redis'], default: 'none', description: "none: no call limits are counted; redis: the routers' calls.store redis (same URL and key prefix)" },
+        redisUrl: { type: 'string', default: 'redis://127.0.0.1:6379', description: "Redis of the routers' call profiles" },
+        keyPrefix: { type: 'string', default: 'sipmesh:calls:', description: "The routers' calls.keyPrefix" },
+      },
+    },
     ...serviceConfigSections({ adminPort: ACCOUNTING_ADMIN_PORT }),
   },
 } as const;
@@ -45,10 +56,13 @@ export interface AccountingConfig extends ServiceConfig {
   id: string;
   database: { url: string; migrate: boolean };
   consumer: { durable: string; startAt: 'all' | 'new'; batchSize: number; fetchWaitMs: number; retryDelayMs: number };
+  calls: { store: 'none' | 'redis'; redisUrl: string; keyPrefix: string };
 }
 
 export const accountingEnvMap = {
   ...serviceEnvMap,
   SIPMESH_ACCOUNTING_ID: 'id',
   SIPMESH_ACCOUNTING_DATABASE_URL: 'database.url',
+  SIPMESH_ACCOUNTING_CALLS_STORE: 'calls.store',
+  SIPMESH_ACCOUNTING_CALLS_REDIS_URL: 'calls.redisUrl',
 } as const;
