@@ -12,9 +12,13 @@ import { startEmbedded } from './embedded.js';
 const USAGE = `usage: sipmesh [--nats url] [--listen udp:127.0.0.1:5060,tcp:127.0.0.1:5060] [--routes config/routes.yaml]
                [--edge-config edge.yaml] [--router-config router.yaml] [--registrar-config registrar.yaml]
                [--set edge.path=value] [--set router.path=value] [--set registrar.path=value]
+               [--accounting-dir var/accounting] [--accounting-db postgres://...]
 
-Embedded (default): edge, router and registrar in this process on the in-process bus.
-Distributed (--nats or NATS_URL): edge, router and registrar as separate processes over NATS.`;
+Embedded (default): edge, router and registrar in this process on the in-process bus; acc,
+missed_calls and CDRs as JSON lines in --accounting-dir ('' for none).
+Distributed (--nats or NATS_URL): edge, router and registrar as separate processes over NATS,
+and the accounting service when --accounting-db (or SIPMESH_ACCOUNTING_DATABASE_URL) names its
+PostgreSQL.`;
 
 interface LauncherArgs {
   nats: string | undefined;
@@ -24,11 +28,13 @@ interface LauncherArgs {
   edge: Record<string, unknown>;
   router: Record<string, unknown>;
   registrar: Record<string, unknown>;
+  accountingDir: string | undefined;
+  accountingDb: string | undefined;
   help: boolean;
 }
 
 function parseArgs(argv: readonly string[]): LauncherArgs {
-  const out: LauncherArgs = { nats: undefined, edgeConfig: undefined, routerConfig: undefined, registrarConfig: undefined, edge: {}, router: {}, registrar: {}, help: false };
+  const out: LauncherArgs = { nats: undefined, edgeConfig: undefined, routerConfig: undefined, registrarConfig: undefined, edge: {}, router: {}, registrar: {}, accountingDir: undefined, accountingDb: undefined, help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -58,6 +64,12 @@ function parseArgs(argv: readonly string[]): LauncherArgs {
         break;
       case '--registrar-config':
         out.registrarConfig = value();
+        break;
+      case '--accounting-dir':
+        out.accountingDir = value();
+        break;
+      case '--accounting-db':
+        out.accountingDb = value();
         break;
       case '--set': {
         const v = value();
@@ -98,6 +110,8 @@ async function startDistributed(args: LauncherArgs, nats: string): Promise<Stopp
   };
   start('router', entry('@sipmesh/router'), childArgs(args.routerConfig, args.router, nats));
   start('registrar', entry('@sipmesh/registrar'), childArgs(args.registrarConfig, args.registrar, nats));
+  const accountingDb = args.accountingDb ?? process.env['SIPMESH_ACCOUNTING_DATABASE_URL'];
+  if (accountingDb) start('accounting', entry('@sipmesh/accounting'), childArgs(undefined, { 'database.url': accountingDb }, nats));
   start('edge', entry('@sipmesh/edge'), childArgs(args.edgeConfig, args.edge, nats));
   return children.map(({ name, proc }) => ({
     name,
@@ -129,6 +143,7 @@ void runService({
       edgeOverrides: args.edge,
       routerOverrides: args.router,
       registrarOverrides: args.registrar,
+      ...(args.accountingDir !== undefined ? { accountingDir: args.accountingDir } : {}),
     });
     return embedded.stoppables;
   },
