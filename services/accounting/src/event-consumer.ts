@@ -6,7 +6,7 @@
  * catching up from where it stood. Every accounting instance binds to the same durable name, so
  * they share the work and a restart resumes where the last acknowledgement left off.
  */
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { decodeEvents, EVENTS_STREAM } from '@sipmesh/contracts';
 import type { Logger } from '@sipmesh/runtime';
@@ -46,6 +46,7 @@ export class EventConsumer {
   private nc: NatsConnection | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
+  private messages: ConsumerMessages | undefined;
 
   constructor(
     private readonly options: ConsumerOptions,
@@ -65,6 +66,7 @@ export class EventConsumer {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.messages?.stop();
     await this.loop?.catch(() => undefined);
     await this.nc?.drain().catch(() => undefined);
   }
@@ -94,11 +96,14 @@ export class EventConsumer {
       try {
         await this.ensureConsumer();
         const consumer = await jetstream(nc).consumers.get(EVENTS_STREAM, this.options.durable);
-        while (this.running) {
-          const batch: JsMsg[] = [];
-          const messages = await consumer.fetch({ max_messages: this.options.batchSize, expires: this.options.fetchWaitMs });
-          for await (const m of messages) batch.push(m);
-          if (batch.length > 0) await this.handle(batch);
+        // consume() keeps up to two batches flowing from the server while one is being stored.
+        const messages = await consumer.consume({ max_messages: this.options.batchSize * 2, expires: Math.max(this.options.fetchWaitMs, 1000) });
+        this.messages = messages;
+        try {
+          await this.batches(messages[Symbol.asyncIterator]());
+        } finally {
+          this.messages = undefined;
+          messages.stop();
         }
       } catch (e) {
         if (!this.running) return;
@@ -106,6 +111,31 @@ export class EventConsumer {
         this.logger.warn({ err: e }, missing ? 'event stream not there yet (no edge has started); waiting' : 'event consumer failed; retrying');
         await sleep(1000);
       }
+    }
+  }
+
+  /**
+   * Batches from the message flow: the first message opens a batch, which takes what else has
+   * arrived and closes at batchSize or `gatherMs` later, so an event is stored within a few
+   * milliseconds at low rates and in large batches at high ones.
+   */
+  private async batches(it: AsyncIterator<JsMsg>): Promise<void> {
+    let pending: Promise<IteratorResult<JsMsg>> | undefined;
+    while (this.running) {
+      const first = await (pending ?? it.next());
+      pending = undefined;
+      if (first.done) return;
+      const batch: JsMsg[] = [first.value];
+      const closes = sleep(GATHER_MS).then((): typeof CLOSED => CLOSED);
+      while (batch.length < this.options.batchSize) {
+        pending = it.next();
+        const r: IteratorResult<JsMsg> | typeof CLOSED = await Promise.race([pending, closes]);
+        if (r === CLOSED) break; // the pending next() opens the following batch
+        pending = undefined;
+        if (r.done) break;
+        batch.push(r.value);
+      }
+      await this.handle(batch);
     }
   }
 
@@ -134,6 +164,10 @@ export class EventConsumer {
     if (unreadable > 0) this.counters.unreadable(unreadable);
   }
 }
+
+/** How long a batch stays open for more messages after its first. */
+const GATHER_MS = 20;
+const CLOSED: unique symbol = Symbol('closed');
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
