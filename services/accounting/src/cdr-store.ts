@@ -107,14 +107,18 @@ async function upsert(client: pg.PoolClient, patches: readonly CdrPatch[]): Prom
   return res.rowCount ?? 0;
 }
 
-/** A BYE seen by an edge that forgot the call: ends the row unless a real end is there already. */
+/**
+ * A BYE seen by an edge that forgot the call: ends the row unless a real end is there already. A
+ * BYE means the call was answered (RFC 3261 §15: no BYE before the 2xx); when the answer event
+ * was lost with the crashed edge, the answer time and the duration stay unknown (NULL).
+ */
 async function applyRecovered(client: pg.PoolClient, r: RecoveredEnd): Promise<void> {
   await client.query('INSERT INTO cdrs (dialog_id, callid, edge) VALUES ($1, $2, $3) ON CONFLICT (dialog_id) DO NOTHING', [r.dialog_id, r.callid, r.edge]);
   await client.query(
     `UPDATE cdrs SET end_time = $2, bye_code = $3,
        hangup = CASE WHEN from_tag = '' THEN NULL WHEN from_tag = $4 THEN 'caller' ELSE 'callee' END,
-       disposition = CASE WHEN answer_time IS NULL THEN COALESCE(disposition, 'unfinished') ELSE 'answered' END,
-       duration = ${DURATION_TO('$2::timestamptz')}
+       disposition = 'answered',
+       duration = CASE WHEN answer_time IS NULL THEN NULL ELSE GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - answer_time))) END
      WHERE dialog_id = $1 AND (end_time IS NULL OR hangup IN (${PROVISIONAL}))`,
     [r.dialog_id, r.end_time, r.bye_code, r.bye_from_tag],
   );

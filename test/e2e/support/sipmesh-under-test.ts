@@ -56,6 +56,8 @@ export interface StartOptions {
   registrars?: number;
   /** Extra edges (nats mode), each with its own SIP port, sharing the routers and registrars. */
   extraEdges?: number;
+  /** NATS server of the nats mode (default the shared one, NATS_URL). */
+  natsUrl?: string;
 }
 
 export interface SipmeshUnderTest {
@@ -83,8 +85,8 @@ export interface SipmeshUnderTest {
   /** SIP ports of the extra edges (nats mode), and their processes. */
   readonly extraEdgePorts: readonly number[];
   readonly edges: ChildProcess[];
-  /** Starts the (first) edge again after it was killed. */
-  restartEdge(): Promise<void>;
+  /** Stops the (first) edge (SIGTERM, or SIGKILL with `kill`) and starts it again. */
+  restartEdge(options?: { kill?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -153,9 +155,10 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
   const children: ChildProcess[] = [];
   const routers: ChildProcess[] = [];
   const routerAdminPorts: number[] = [];
-  const bus = await connectNatsBus({ servers: NATS_URL, name: `test-${edgeId}` });
+  const natsUrl = opts.natsUrl ?? NATS_URL;
+  const bus = await connectNatsBus({ servers: natsUrl, name: `test-${edgeId}` });
   const start = (script: string, args: string[]): ChildProcess => {
-    const child = spawn(process.execPath, [path.join(repo, script), '--nats', NATS_URL, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NATS_URL: '' } });
+    const child = spawn(process.execPath, [path.join(repo, script), '--nats', natsUrl, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NATS_URL: '' } });
     children.push(child);
     return child;
   };
@@ -207,9 +210,9 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
     startRegistrar,
     extraEdgePorts,
     edges,
-    restartEdge: async () => {
+    restartEdge: async (o) => {
       const old = edges[0];
-      if (old) await terminate(old);
+      if (old) await terminate(old, o?.kill === true ? 'SIGKILL' : 'SIGTERM');
       edges.shift();
       await startEdge(edgeId, sipPort, adminPort);
       // keep the restarted edge first
@@ -242,7 +245,7 @@ async function stopAll(stoppables: readonly Stoppable[]): Promise<void> {
   for (const s of [...stoppables].reverse()) await s.stop();
 }
 
-function terminate(child: ChildProcess): Promise<void> {
+function terminate(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -250,7 +253,7 @@ function terminate(child: ChildProcess): Promise<void> {
       clearTimeout(kill);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
