@@ -302,3 +302,35 @@ describe('concurrent-call limit across two edges, freed by the accounting servic
     expect((await callee.done).outcome).toBe('success');
   }, 90_000);
 });
+
+describe('concurrent-call limit in embedded mode (TC-129)', async () => {
+  if (!(await requireInfra('sipp'))) return;
+  let sipmesh: SipmeshUnderTest;
+  let calleePort: number;
+
+  beforeAll(async () => {
+    calleePort = await freePort('udp', { leaseMs: Infinity });
+    sipmesh = await startSipmesh({ mode: 'local', routes: { rules: [{ limit: { profile: 'caller', value: '$fU@$fd', max: 1 }, routes: [{ dst_uri: `sip:127.0.0.1:${calleePort}` }] }] } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopAllSipp();
+    await sipmesh?.stop();
+    await releasePorts(calleePort);
+  });
+
+  it('refuses the caller a second call while the first is up, and allows one once it ended', async () => {
+    const callee = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: calleePort, calls: 2, timeoutS: 40 });
+    await callee.ready;
+    const first = runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '4001', calls: 1, timeoutS: 20, extraArgs: ['-d', '3000'] });
+    await new Promise((r) => setTimeout(r, 1000));
+    const second = await runSipp({ scenario: scenarioPath('uac-expect-503.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '4002', calls: 1, timeoutS: 15, variables: { retry_after_optional: '1' } }).done;
+    expect(second.outcome, second.summary).toBe('success');
+    expect((await first.done).outcome).toBe('success');
+    // the in-process accounting frees the slot as the call ends (the dialog event leaves within 5 ms)
+    await new Promise((r) => setTimeout(r, 500));
+    const third = await runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '4003', calls: 1, timeoutS: 20 }).done;
+    expect(third.outcome, third.summary).toBe('success');
+    expect((await callee.done).outcome).toBe('success');
+  }, 60_000);
+});
