@@ -23,6 +23,21 @@ import { NATS_URL, startSipmesh, type SipmeshUnderTest } from './support/sipmesh
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
+/** The accounting service in this process, reading new events with its own durable consumers. */
+async function startAccounting(durable: string, settings: Record<string, unknown> = {}): Promise<AccountingApp> {
+  const overrides = { 'nats.url': NATS_URL, 'database.url': PG_URL, 'consumer.durable': durable, 'consumer.startAt': 'new', 'admin.enabled': false, ...settings };
+  const config = loadConfig<AccountingConfig>({ schema: accountingConfigSchema, env: {}, overrides }) as AccountingConfig;
+  return createAccountingApp({ config, logger: createLogger({ service: 'accounting', level: 'silent' }), registry: createMetricsRegistry({ service: 'accounting', processMetrics: false }) });
+}
+
+/** Removes the durable consumers a test made (the acc one and the calls one). */
+async function deleteConsumers(durable: string): Promise<void> {
+  const nc = await connect({ servers: NATS_URL });
+  const jsm = await jetstreamManager(nc);
+  for (const d of [durable, `${durable}-calls`]) await jsm.consumers.delete(EVENTS_STREAM, d).catch(() => undefined);
+  await nc.close();
+}
+
 describe('accounting of SIPp calls', async () => {
   if (!((await requireInfra('sipp')) && (await requireInfra('nats')) && (await requireInfra('postgres')))) return;
   const durable = `e2e-acc-${process.pid}`;
@@ -52,8 +67,7 @@ describe('accounting of SIPp calls', async () => {
         ],
       },
     });
-    const config = loadConfig<AccountingConfig>({ schema: accountingConfigSchema, env: {}, overrides: { 'nats.url': NATS_URL, 'database.url': PG_URL, 'consumer.durable': durable, 'consumer.startAt': 'new', 'admin.enabled': false } }) as AccountingConfig;
-    accounting = await createAccountingApp({ config, logger: createLogger({ service: 'accounting', level: 'silent' }), registry: createMetricsRegistry({ service: 'accounting', processMetrics: false }) });
+    accounting = await startAccounting(durable);
     db = new pg.Pool({ connectionString: PG_URL, max: 2 });
   }, 60_000);
 
@@ -61,10 +75,7 @@ describe('accounting of SIPp calls', async () => {
     await stopAllSipp();
     await accounting?.stop();
     await sipmesh?.stop();
-    const nc = await connect({ servers: NATS_URL });
-    const jsm = await jetstreamManager(nc);
-    for (const d of [durable, `${durable}-calls`]) await jsm.consumers.delete(EVENTS_STREAM, d).catch(() => undefined);
-    await nc.close();
+    await deleteConsumers(durable);
     await db?.end();
     await db?.query("DELETE FROM cdrs WHERE edge = $1 AND start_time > now() - interval '1 hour'", [sipmesh?.edgeId ?? '']).catch(() => undefined);
     await releasePorts(okPort, busyPort, byePort, ringPort);
@@ -258,22 +269,14 @@ describe('concurrent-call limit across two edges, freed by the accounting servic
       router: { 'calls.store': 'redis', 'calls.keyPrefix': keyPrefix },
       routes: { rules: [{ limit: { profile: 'caller', value: '$fU@$fd', max: 1 }, routes: [{ dst_uri: `sip:127.0.0.1:${calleePort}` }] }] },
     });
-    const config = loadConfig<AccountingConfig>({
-      schema: accountingConfigSchema,
-      env: {},
-      overrides: { 'nats.url': NATS_URL, 'database.url': PG_URL, 'consumer.durable': durable, 'consumer.startAt': 'new', 'admin.enabled': false, 'calls.store': 'redis', 'calls.keyPrefix': keyPrefix },
-    }) as AccountingConfig;
-    accounting = await createAccountingApp({ config, logger: createLogger({ service: 'accounting', level: 'silent' }), registry: createMetricsRegistry({ service: 'accounting', processMetrics: false }) });
+    accounting = await startAccounting(durable, { 'calls.store': 'redis', 'calls.keyPrefix': keyPrefix });
   }, 60_000);
 
   afterAll(async () => {
     await stopAllSipp();
     await accounting?.stop();
     await sipmesh?.stop();
-    const nc = await connect({ servers: NATS_URL });
-    const jsm = await jetstreamManager(nc);
-    for (const d of [durable, `${durable}-calls`]) await jsm.consumers.delete(EVENTS_STREAM, d).catch(() => undefined);
-    await nc.close();
+    await deleteConsumers(durable);
     await releasePorts(calleePort);
   });
 
