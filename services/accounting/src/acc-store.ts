@@ -48,17 +48,17 @@ export class AccStore {
       client.release();
     }
   }
-
 }
 
+/**
+ * One INSERT for any number of rows: each column goes as one array parameter, unnested (a VALUES
+ * list would need a parameter per value, and PostgreSQL takes at most 65,535 of them).
+ */
 async function insert(client: pg.PoolClient, table: 'acc' | 'missed_calls', rows: readonly AccRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const values: unknown[] = [];
-  const tuples = rows.map((r, i) => {
-    for (const c of COLUMNS) values.push(c === 'time' ? toUtcTimestamp(r.time) : r[c]);
-    return `(${COLUMNS.map((_, j) => `$${i * COLUMNS.length + j + 1}`).join(', ')})`;
-  });
-  const res = await client.query(`INSERT INTO ${table} (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`, values);
+  const columns = COLUMNS.map((c) => rows.map((r) => (c === 'time' ? toUtcTimestamp(r.time) : r[c])));
+  const unnest = COLUMNS.map((c, j) => `$${j + 1}::${c === 'time' ? 'timestamp' : 'text'}[]`).join(', ');
+  const res = await client.query(`INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT * FROM unnest(${unnest}) ON CONFLICT (event_id) DO NOTHING`, columns);
   return res.rowCount ?? 0;
 }
 

@@ -101,4 +101,13 @@ describe('accounting over NATS into PostgreSQL', async () => {
     // nothing of the first test was written twice by the restarted consumer
     expect((await rows('acc', `${tag}-call`)).length).toBe(2);
   }, 30_000);
+
+  it('stores a batch of more rows than PostgreSQL takes parameters in one statement (6,000 rows of 14 columns)', async () => {
+    app ??= await start();
+    const many = Array.from({ length: 6000 }, (_, i) => event(100 + i, { call_id: `${tag}-many-${i}` }));
+    for (let i = 0; i < many.length; i += 100) await publish(`${tag}-many-${i}`, many.slice(i, i + 100));
+    const count = async (): Promise<number> => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM acc WHERE callid LIKE $1', [`${tag}-many-%`])).rows[0]?.n ?? 0);
+    await until(async () => (await count()) >= 6000);
+    expect(await count()).toBe(6000);
+  }, 30_000);
 });

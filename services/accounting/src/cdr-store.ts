@@ -63,8 +63,16 @@ const ON_CONFLICT = [
   "extra = CASE WHEN cdrs.extra = '{}'::jsonb THEN EXCLUDED.extra ELSE cdrs.extra END",
   ...END_COLUMNS.map((c) => `${c} = CASE WHEN ${TAKES_END} THEN EXCLUDED.${c} ELSE cdrs.${c} END`),
 ].join(', ');
-/** Rows per INSERT statement (PostgreSQL takes at most 65,535 parameters). */
-const CHUNK = 1000;
+/** Column types other than text, for the unnested array parameters. */
+const SQL_TYPE: Partial<Record<(typeof COLUMNS)[number], string>> = {
+  start_time: 'timestamptz',
+  answer_time: 'timestamptz',
+  end_time: 'timestamptz',
+  duration: 'float8',
+  sip_code: 'int2',
+  bye_code: 'int2',
+  extra: 'jsonb',
+};
 
 const DURATION_TO = (end: string): string => `CASE WHEN answer_time IS NULL THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM (${end} - answer_time))) END`;
 
@@ -79,7 +87,7 @@ export class CdrStore {
       let upserted = 0;
       const closed: string[] = [];
       for (const step of steps) {
-        for (let i = 0; i < step.patches.length; i += CHUNK) upserted += await upsert(client, step.patches.slice(i, i + CHUNK));
+        upserted += await upsert(client, step.patches);
         for (const r of step.recovered) await applyRecovered(client, r);
         if (step.reset) closed.push(...(await closeEdge(client, step.reset.edge, step.reset.time)));
       }
@@ -96,14 +104,12 @@ export class CdrStore {
 
 }
 
+/** One upsert for the step's patches: every column as one array parameter, unnested (no 65,535-parameter limit). */
 async function upsert(client: pg.PoolClient, patches: readonly CdrPatch[]): Promise<number> {
   if (patches.length === 0) return 0;
-  const values: unknown[] = [];
-  const tuples = patches.map((p, i) => {
-    for (const c of COLUMNS) values.push(c === 'extra' ? JSON.stringify(p.extra) : p[c]);
-    return `(${COLUMNS.map((_, j) => `$${i * COLUMNS.length + j + 1}`).join(', ')})`;
-  });
-  const res = await client.query(`INSERT INTO cdrs (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (dialog_id) DO UPDATE SET ${ON_CONFLICT}`, values);
+  const columns = COLUMNS.map((c) => patches.map((p) => (c === 'extra' ? JSON.stringify(p.extra) : p[c])));
+  const unnest = COLUMNS.map((c, j) => `$${j + 1}::${SQL_TYPE[c] ?? 'text'}[]`).join(', ');
+  const res = await client.query(`INSERT INTO cdrs (${COLUMNS.join(', ')}) SELECT * FROM unnest(${unnest}) ON CONFLICT (dialog_id) DO UPDATE SET ${ON_CONFLICT}`, columns);
   return res.rowCount ?? 0;
 }
 
