@@ -79,7 +79,8 @@ describe.each(MODES)('proxy flows over the %s bus', async (mode) => {
     const c = await callee.done;
     expect(c.outcome, c.summary).toBe('success');
     const invite = received(c).find((t) => requestMethod(t) === 'INVITE') ?? '';
-    expect(headerValues(invite, 'Record-Route')[0]).toBe(`<sip:127.0.0.1:${sipmesh.sipPort};lr>`);
+    // the edge names the call on its entry (did: the call's id, for its BYE and its CDR)
+    expect(headerValues(invite, 'Record-Route')[0]).toMatch(new RegExp(`^<sip:127\\.0\\.0\\.1:${sipmesh.sipPort};lr;did=[0-9a-f]{20}>$`));
     // ACK and BYE came through the edge (Route popped, our Via on top).
     const bye = received(c).find((t) => requestMethod(t) === 'BYE') ?? '';
     expect(headerValues(bye, 'Route')).toEqual([]);
@@ -190,6 +191,8 @@ describe.each(MODES)('proxy flows over the %s bus', async (mode) => {
     const c = await callee.done;
     expect(c.outcome, c.summary).toBe('success');
     const invite = received(c).find((t) => requestMethod(t) === 'INVITE') ?? '';
-    expect(headerValues(invite, 'Record-Route')).toEqual([`<sip:127.0.0.1:${sipmesh.sipPort};lr;r2=on>`, `<sip:127.0.0.1:${sipmesh.sipPort};transport=tcp;lr;r2=on>`]);
+    const rr = headerValues(invite, 'Record-Route');
+    const did = /;did=([0-9a-f]{20})>$/.exec(rr[0] ?? '')?.[1] ?? 'missing';
+    expect(rr).toEqual([`<sip:127.0.0.1:${sipmesh.sipPort};lr;r2=on;did=${did}>`, `<sip:127.0.0.1:${sipmesh.sipPort};transport=tcp;lr;r2=on;did=${did}>`]);
   });
 });
