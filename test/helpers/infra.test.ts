@@ -63,13 +63,13 @@ describe('detectInfra', () => {
 // The machine's own components, when present: what requireInfra sees in CI.
 describe('detectInfra on this machine', async () => {
   const statuses = await Promise.all(
-    (['nats', 'redis', 'postgres', 'sipp'] as const).map((name) => detectInfra(name)),
+    (['nats', 'redis', 'postgres', 'sipp', 'rtpengine'] as const).map((name) => detectInfra(name)),
   );
   for (const status of statuses) {
     test.runIf(status.available)(`${status.name} is recognised (${status.detail})`, () => {
-      const expected = { nats: 'NATS', redis: 'Redis', postgres: 'PostgreSQL', sipp: 'SIPp v' }[status.name];
+      const expected = { nats: 'NATS', redis: 'Redis', postgres: 'PostgreSQL', sipp: 'SIPp v', rtpengine: 'Version:' }[status.name];
       expect(status.detail).toContain(expected ?? '?');
-      if (status.name !== 'sipp') {
+      if (status.name !== 'sipp' && status.name !== 'rtpengine') {
         expect(status.detail).toContain(`127.0.0.1:${INFRA_DEFAULT_PORTS[status.name as 'nats']}`);
       }
     });

@@ -6,7 +6,7 @@
  *     beforeAll(...); test(...);
  *   });
  *
- *   requireInfra(name, opts?)  'nats' | 'redis' | 'postgres' | 'sipp'
+ *   requireInfra(name, opts?)  'nats' | 'redis' | 'postgres' | 'sipp' | 'go' | 'rtpengine'
  *     available                 -> true
  *     missing                   -> false, and a skipped test "needs <name>: <why>" in the
  *                                  current suite, so the report says why nothing ran
@@ -41,7 +41,7 @@ export {
   type WaitForPortOptions,
 } from './ports.js';
 
-export type InfraName = 'nats' | 'redis' | 'postgres' | 'sipp' | 'go';
+export type InfraName = 'nats' | 'redis' | 'postgres' | 'sipp' | 'go' | 'rtpengine';
 
 export interface InfraStatus {
   readonly name: string;
@@ -58,7 +58,7 @@ export interface InfraOptions {
   readonly strict?: boolean;
 }
 
-export const INFRA_DEFAULT_PORTS: Readonly<Record<Exclude<InfraName, 'sipp' | 'go'>, number>> = Object.freeze({
+export const INFRA_DEFAULT_PORTS: Readonly<Record<Exclude<InfraName, 'sipp' | 'go' | 'rtpengine'>, number>> = Object.freeze({
   nats: 4222,
   redis: 6379,
   postgres: 5432,
@@ -170,6 +170,8 @@ export function detectBinary(command: string, args: readonly string[], marker: s
 
 export async function detectInfra(name: InfraName, options: InfraOptions = {}): Promise<InfraStatus> {
   if (name === 'sipp') return { ...(await detectBinary('sipp', ['-v'], 'SIPp v')), name };
+  // A binary, not a running daemon: tests start their own (test/helpers/rtpengine.ts).
+  if (name === 'rtpengine') return { ...(await detectBinary('rtpengine', ['--version'], 'Version:')), name };
   // The Go example router builds offline from Debian's golang-go and golang-github-nats-io-go-nats-dev.
   if (name === 'go') {
     const go = await detectBinary('go', ['version'], 'go version');

@@ -8,16 +8,18 @@
  *   isPortLeased(port)         -> a live lease exists (this process included)
  *   releasePortLeases(ports)   drops this process's leases
  *
- * One file per leased port in <tmpdir>/sipmesh-port-leases, "<pid> <expiry ms>";
- * created with O_EXCL. A lease whose process is gone or whose time is over is
- * stale and taken over.
+ * One file per leased port in <tmpdir>/sipmesh-port-leases, "<pid> <expiry ms>",
+ * put in place atomically with its content (a hard link of a written draft).
+ * A lease whose process is gone or whose time is over is stale and taken over.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Where the lease files live; the format is part of the contract between test processes. */
 export const PORT_LEASE_DIR = join(tmpdir(), 'sipmesh-port-leases');
+
+let draftSequence = 0;
 
 function leaseFile(port: number): string {
   return join(PORT_LEASE_DIR, String(port));
@@ -49,17 +51,27 @@ export async function isPortLeased(port: number): Promise<boolean> {
 
 export async function leasePort(port: number, untilMs: number): Promise<boolean> {
   await mkdir(PORT_LEASE_DIR, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(leaseFile(port), `${process.pid} ${untilMs}`, { flag: 'wx' });
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  // The lease appears with its content or not at all: written to a private file, then hard-linked
+  // into place (link fails with EEXIST atomically). Created in place with O_EXCL, the file could
+  // be read empty by a concurrent caller before its content was written, taken for stale,
+  // removed and leased again: the same port handed out twice.
+  const draft = join(PORT_LEASE_DIR, `.${port}.${process.pid}.${++draftSequence}`);
+  await writeFile(draft, `${process.pid} ${untilMs}`);
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await link(draft, leaseFile(port));
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      if (await isPortLeased(port)) return false;
+      await rm(leaseFile(port), { force: true }); // stale: its owner is gone or its time is over
     }
-    if (await isPortLeased(port)) return false;
-    await rm(leaseFile(port), { force: true }); // stale: its owner is gone or its time is over
+    return false;
+  } finally {
+    await rm(draft, { force: true });
   }
-  return false;
 }
 
 export async function releasePortLeases(ports: readonly number[]): Promise<void> {
