@@ -19,6 +19,33 @@ export async function openDatabase(url: string, migrate: boolean): Promise<pg.Po
   }
   return pool;
 }
+
+/**
+ * Runs `work` in one transaction on a pooled connection: committed when it resolves, rolled back
+ * when it throws. A connection that breaks while checked out (the database restarts, the network
+ * drops it) emits 'error' on its client, which must be handled or the process dies; the query in
+ * flight fails too, which is how the caller learns of it.
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (e) {
+    broken = e instanceof Error ? e : new Error(String(e));
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.off('error', ignore);
+    // a connection that failed is not given back for reuse
+    client.release(broken);
+  }
+}
 import type { AccRow } from './acc-rows.js';
 
 const COLUMNS = ['event_id', 'method', 'from_tag', 'to_tag', 'callid', 'sip_code', 'sip_reason', 'time', 'src_user', 'src_domain', 'src_ip', 'dst_ouser', 'dst_user', 'dst_domain'] as const;
@@ -34,19 +61,7 @@ export class AccStore {
   /** Stores the batch in one transaction; resolves to the rows actually inserted (not seen before). */
   async write(batch: AccBatch): Promise<{ acc: number; missed: number }> {
     if (batch.acc.length === 0 && batch.missed.length === 0) return { acc: 0, missed: 0 };
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const acc = await insert(client, 'acc', batch.acc);
-      const missed = await insert(client, 'missed_calls', batch.missed);
-      await client.query('COMMIT');
-      return { acc, missed };
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    return inTransaction(this.pool, async (client) => ({ acc: await insert(client, 'acc', batch.acc), missed: await insert(client, 'missed_calls', batch.missed) }));
   }
 }
 

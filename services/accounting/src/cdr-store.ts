@@ -6,6 +6,7 @@
  * it, so a failure there stores nothing and the batch comes back.
  */
 import type pg from 'pg';
+import { inTransaction } from './acc-store.js';
 import { PROVISIONAL_HANGUPS, type CdrPatch, type RecoveredEnd } from './cdr-rows.js';
 
 /** A run of a batch: call patches and recovered ends, then (optionally) an edge's reset. */
@@ -81,9 +82,7 @@ export class CdrStore {
 
   /** Applies the steps in order in one transaction; `beforeCommit` gets every call that ended or was closed. */
   async write(steps: readonly CdrStep[], ended: readonly string[], beforeCommit: (endedOrClosed: string[]) => Promise<void>): Promise<CdrWriteResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       let upserted = 0;
       const closed: string[] = [];
       for (const step of steps) {
@@ -92,16 +91,9 @@ export class CdrStore {
         if (step.reset) closed.push(...(await closeEdge(client, step.reset.edge, step.reset.time)));
       }
       await beforeCommit([...ended, ...closed]);
-      await client.query('COMMIT');
       return { upserted, closed };
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
-
 }
 
 /** One upsert for the step's patches: every column as one array parameter, unnested (no 65,535-parameter limit). */
