@@ -32,7 +32,7 @@ export const accountingConfigSchema = {
           default: 'all',
           description: 'Where a durable consumer that does not exist yet starts: all (every event the stream still holds, so nothing published before accounting first started is lost) or new (events from now on); an existing consumer resumes where it stood',
         },
-        batchSize: { type: 'integer', minimum: 1, maximum: 10000, default: 500, description: 'Event messages fetched, stored in one database transaction and acknowledged together' },
+        batchSize: { type: 'integer', minimum: 1, maximum: 10000, default: 40, description: 'Event messages (each up to the edge events.batch.maxEvents events, 100 by default) stored in one database transaction and acknowledged together. 40 measured best on the ingest benchmark (23,000 events/s); 500 or more was four times slower' },
         fetchWaitMs: { type: 'integer', minimum: 1000, maximum: 30000, default: 1000, 'x-unit': 'ms', description: 'How long each pull request waits on the server; messages are stored as they arrive (a batch closes 20 ms after its first message, or at batchSize)' },
         retryDelayMs: { type: 'integer', minimum: 100, maximum: 600000, default: 2000, 'x-unit': 'ms', description: 'When the database refuses a batch: the delay before its events come back' },
       },
