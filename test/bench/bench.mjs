@@ -6,10 +6,13 @@
  * (nats-server + router + edge), and writes everything as JSON to .bench/. The `register`
  * scenario does the same for REGISTER with digest through edge + registrar + Redis
  * (test/bench/sut-registrar.sh, registrar-bench.mjs), then registrar lookups/s and Redis memory.
+ * The `accounting` scenario (accounting-bench.mjs, opt-in) measures the accounting service: events
+ * ingested per second into PostgreSQL, and the delay from a call's BYE to its CDR row.
  * With --compare, Kamailio K3 (evapi external router) runs the same rates in the same session,
  * interleaved, through the anchor harness (KAMAILIO_BENCH or /work/shared/bench).
  * `node test/bench/bench.mjs --help` lists the options.
  */
+import { ACCOUNTING_DEFAULTS, formatAccountingBench, formatIngestRun, postgresProblem, runAccountingIngest, runByeToCdr } from './accounting-bench.mjs';
 import { formatRouterBench, runRouterBench } from './router-bench.mjs';
 import {
   formatKamailioComparison,
@@ -50,14 +53,19 @@ const DEFAULTS = {
   confirmRuns: 2,
   otherMaxPct: 10,
 };
+/** Scenarios with their own runner (no SIPp rate search). */
+const SEPARATE = new Set(['router', 'accounting']);
 
 const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/bench.mjs [options])
 
-  --scenarios call,message,router,register   which scenarios (default all four; router: the router alone
+  --scenarios call,message,router,register[,accounting]   which scenarios (default the first four; router: the router alone
                              with 100,000 lcr rules and 100,000 mtree prefixes, decisions/s, latency, reload;
                              register (~2.5 min at today's rates): REGISTER + 401 + REGISTER with digest through edge +
                              registrar (Redis location) over NATS (sut-registrar.sh), a new AoR per registration;
-                             then registrar lookups/s over NATS and Redis memory per 100,000 bindings)
+                             then registrar lookups/s over NATS and Redis memory per 100,000 bindings;
+                             accounting (opt-in, ~3 min, needs PostgreSQL): events ingested per second into
+                             PostgreSQL by the accounting service, then the BYE -> CDR row delay of SIPp calls
+                             through edge + router + accounting)
   --duration S               seconds of traffic per run (default ${DEFAULTS.durationS}; calls = rate x S)
   --rates-call "R1 R2 ..."   coarse rate ladder for calls (default ${DEFAULTS.rates.call.join(' ')})
   --rates-message "R1 ..."   coarse rate ladder for MESSAGE (default ${DEFAULTS.rates.message.join(' ')})
@@ -73,16 +81,25 @@ const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/ben
   --router-set path=value    extra router override (repeatable), e.g. validateRequests=false
   --registrar-set path=value extra registrar override (repeatable, register scenario), e.g. auth.qop=none
   --no-lookups               register scenario: skip the lookup/memory part
+  --acc-events N             accounting: events in the stream before the service starts (default ${ACCOUNTING_DEFAULTS.events})
+  --acc-batch-sizes "B ..."  accounting: consumer.batchSize of each ingest measurement (default ${ACCOUNTING_DEFAULTS.batchSizes.join(' ')})
+  --acc-rate R, --acc-seconds S, --acc-hold-ms MS   accounting: the calls of the BYE -> CDR part
+                             (default ${ACCOUNTING_DEFAULTS.callRate}/s for ${ACCOUNTING_DEFAULTS.callSeconds} s, hold ${ACCOUNTING_DEFAULTS.holdMs} ms; --warmup applies too)
+  --acc-set path=value       accounting: extra override of the accounting service (repeatable), e.g. consumer.fetchWaitMs=5000
+  --acc-pg URL               accounting: PostgreSQL server (default ${ACCOUNTING_DEFAULTS.pgUrl}); its database
+                             ${ACCOUNTING_DEFAULTS.database} is dropped and created for every measurement
   --rcvbuf BYTES             edge UDP SO_RCVBUF request (default 4194304, the edge's own default; with
                              --compare Kamailio gets the same, -b, unless KAM_MAXBUF is set)
   --profile DIR              node --cpu-prof for edge and router; prints their hot spots over the UAC window
+                             (accounting scenario: the accounting service's, over each ingest and over the calls)
   --warmup S                 S seconds of traffic at 25 % of the rate before each measured run (default 3:
                              a running edge is warm; 0 measures a cold start)
                              (not in the harness; shows steady-state capacity of the JIT-warm edge)
   --label TEXT               free text stored with the results
   --keep-traces              keep SIPp rtt/screen files of every run
   --out DIR                  results folder (default .bench/ in the repository)
-  --other-max PCT            a dirty run with more than PCT % of a core of other load is re-run (default ${DEFAULTS.otherMaxPct})`;
+  --other-max PCT            a dirty run with more than PCT % of a core of other load is re-run (default ${DEFAULTS.otherMaxPct};
+                             accounting: every measurement with more than ${ACCOUNTING_DEFAULTS.otherMaxPct} %, its own threshold)`;
 
 function parseArgs(argv) {
   const o = {
@@ -100,6 +117,7 @@ function parseArgs(argv) {
     routerSet: [],
     registrarSet: [],
     lookups: true,
+    acc: {},
     rcvbuf: 4194304,
     profileDir: null,
     label: '',
@@ -145,6 +163,27 @@ function parseArgs(argv) {
         break;
       case '--no-lookups':
         o.lookups = false;
+        break;
+      case '--acc-events':
+        o.acc.events = Number(value());
+        break;
+      case '--acc-batch-sizes':
+        o.acc.batchSizes = list(value());
+        break;
+      case '--acc-rate':
+        o.acc.callRate = Number(value());
+        break;
+      case '--acc-seconds':
+        o.acc.callSeconds = Number(value());
+        break;
+      case '--acc-hold-ms':
+        o.acc.holdMs = Number(value());
+        break;
+      case '--acc-set':
+        (o.acc.accountingSet ??= []).push(value());
+        break;
+      case '--acc-pg':
+        o.acc.pgUrl = value().replace(/\/+$/, '');
         break;
       case '--gran-call':
         o.gran.call = Number(value());
@@ -201,7 +240,11 @@ function parseArgs(argv) {
         throw new Error(`unknown option "${flag}"\n${USAGE}`);
     }
   }
-  for (const s of o.scenarios) if (!(s in DEFAULTS.rates) && s !== 'router') throw new Error(`unknown scenario "${s}" (call, message, router, register)`);
+  for (const s of o.scenarios) if (!(s in DEFAULTS.rates) && !SEPARATE.has(s)) throw new Error(`unknown scenario "${s}" (call, message, router, register, accounting)`);
+  if (o.acc.events !== undefined && !(o.acc.events >= 5)) throw new Error('--acc-events must be at least 5 (one call)');
+  if (o.acc.batchSizes !== undefined && !(o.acc.batchSizes.length > 0 && o.acc.batchSizes.every((b) => Number.isInteger(b) && b >= 1 && b <= 10000))) throw new Error('--acc-batch-sizes: integers from 1 to 10000');
+  for (const k of ['callRate', 'callSeconds']) if (o.acc[k] !== undefined && !(o.acc[k] > 0)) throw new Error('--acc-rate and --acc-seconds must be > 0');
+  if (o.acc.holdMs !== undefined && !(o.acc.holdMs >= 0)) throw new Error('--acc-hold-ms must be >= 0');
   if (!(o.durationS > 0)) throw new Error('--duration must be > 0');
   if (o.fixedRate !== null && !(o.fixedRate > 0)) throw new Error('--rate must be > 0');
   if (!['k1', 'k3'].includes(o.kamailioConfig)) throw new Error('--kamailio-config is k1 or k3');
@@ -262,8 +305,17 @@ async function main() {
   for (const cmd of ['sipp', 'nats-server', ...(o.scenarios.includes('register') ? ['redis-server', 'redis-cli'] : [])]) {
     if (!inPath(cmd)) throw new Error(`${cmd} not found in PATH (SIPp: apt-get install sip-tester; nats-server: apt-get install nats-server)`);
   }
-  for (const f of ['services/edge/dist/main.js', 'services/router/dist/main.js', ...(o.scenarios.includes('register') ? ['services/registrar/dist/main.js'] : [])]) {
+  for (const f of [
+    'services/edge/dist/main.js',
+    'services/router/dist/main.js',
+    ...(o.scenarios.includes('register') ? ['services/registrar/dist/main.js'] : []),
+    ...(o.scenarios.includes('accounting') ? ['services/accounting/dist/main.js'] : []),
+  ]) {
     if (!existsSync(path.join(REPO, f))) throw new Error(`${f} missing: run "npm run build" first`);
+  }
+  if (o.scenarios.includes('accounting')) {
+    const problem = await postgresProblem(o.acc.pgUrl ?? ACCOUNTING_DEFAULTS.pgUrl);
+    if (problem !== null) throw new Error(`accounting: ${problem}`);
   }
   const kamBench = o.compare ? findKamailioBench(o.kamailioBench) : null;
   if (o.compare && kamBench === null) throw new Error('--compare: no Kamailio harness (set KAMAILIO_BENCH or --kamailio-bench to the folder with run_one.sh)');
@@ -381,7 +433,55 @@ async function main() {
     console.log(formatRouterBench(report.router));
     writeReport();
   }
-  for (const scenario of o.scenarios.filter((s) => s !== 'router')) {
+  if (o.scenarios.includes('accounting')) {
+    // The accounting service alone on a full stream, then behind edge + router (accounting-bench.mjs).
+    console.log('\n== accounting');
+    noteDisturbance('before accounting');
+    const ingestDir = path.join(sessionDir, `${String(++seq).padStart(3, '0')}-accounting-ingest`);
+    mkdirSync(ingestDir, { recursive: true });
+    report.accounting = {};
+    try {
+      report.accounting.ingest = await runAccountingIngest({
+        ...o.acc,
+        logDir: ingestDir,
+        ...(o.profileDir ? { profileDir: o.profileDir } : {}),
+        onRun: (r) => console.log(`${'accounting-ingest'.padEnd(30)} ${formatIngestRun(r)}`),
+        onDisturbed: (r) => {
+          console.log(`   (disturbed: other processes used ${r.cpu_pct.other} % of a core; measuring batchSize ${r.batch_size} again)`);
+          report.disturbances.push({ run: `accounting-ingest-batch${r.batch_size}-${r.attempt}`, other_pct: r.cpu_pct.other });
+        },
+      });
+    } catch (error) {
+      report.accounting.ingest = { error: error.message };
+      console.log(`accounting ingest: ERROR ${error.message}`);
+    }
+    writeReport();
+    try {
+      // --profile: the accounting service only (the edge's and router's profiles are the call scenario's business)
+      const { SIPMESH_NODE_OPTIONS: _profiling, ...accSutEnv } = sutEnv;
+      const b = await runByeToCdr({
+        ...o.acc,
+        warmupS: o.warmupS,
+        sutEnv: accSutEnv,
+        ...(o.profileDir ? { profileDir: o.profileDir } : {}),
+        runDir: path.join(sessionDir, `${String(++seq).padStart(3, '0')}-accounting-calls`),
+        onDisturbed: (r) => {
+          console.log(`   (disturbed: other processes used ${r.other_pct} % of a core; BYE -> CDR p99 ${r.delay_ms.p99} ms; running the calls again)`);
+          report.disturbances.push({ run: `accounting-calls-${r.attempt}`, other_pct: r.other_pct });
+        },
+      });
+      report.accounting.bye_to_cdr = b;
+      console.log(
+        `${'accounting-calls'.padEnd(30)} ${b.sipp.calls} calls, ${b.sipp.successful} successful, ${b.cdrs} CDRs (${b.matched ? 'match' : 'MISMATCH'}); ` +
+          `BYE -> CDR p50 ${b.delay_ms.p50} p99 ${b.delay_ms.p99} max ${b.delay_ms.max} ms; SIPp ${b.sipp.clean ? 'clean' : `DIRTY [${b.sipp.reasons.join('; ')}]`}; other ${b.other_pct} %`,
+      );
+    } catch (error) {
+      report.accounting.bye_to_cdr = { error: error.message };
+      console.log(`accounting calls: ERROR ${error.message}`);
+    }
+    writeReport();
+  }
+  for (const scenario of o.scenarios.filter((s) => !SEPARATE.has(s))) {
     const systems = o.compare && scenario !== 'register' ? ['sipmesh', o.kamailioConfig] : ['sipmesh'];
     const entry = Object.fromEntries(systems.map((s) => [s, { max_clean_rate: null, first_dirty_rate: null, runs: [] }]));
     report.scenarios[scenario] = entry;
@@ -455,7 +555,7 @@ async function main() {
   if (rebuilt.length > 0) console.log(`\nwarning: ${rebuilt.join(', ')} rebuilt during the session: later runs measured newer code`);
   writeReport();
   console.log('\n================ summary ================');
-  for (const scenario of o.scenarios.filter((s) => s !== 'router')) {
+  for (const scenario of o.scenarios.filter((s) => !SEPARATE.has(s))) {
     const table = scenarioTable(scenario, report.scenarios[scenario]);
     console.log(`\n${scenario === 'register' ? table.replace('MESSAGE..200', 'first REGISTER..final 200') : table}`);
   }
@@ -467,9 +567,15 @@ async function main() {
   }
   if (report.registrar && !report.registrar.error) console.log(formatRegistrarLookupAndMemory(report.registrar));
   if (report.router) console.log(`\n${formatRouterBench(report.router)}`);
+  if (report.accounting) {
+    const { ingest, bye_to_cdr: calls } = report.accounting;
+    console.log(`\n${formatAccountingBench({ ...(ingest?.error ? {} : { ingest }), ...(calls?.error ? {} : { bye_to_cdr: calls }) })}`);
+    if (ingest?.error) console.log(`accounting ingest: ERROR ${ingest.error}`);
+    if (calls?.error) console.log(`accounting calls: ERROR ${calls.error}`);
+  }
   const targets = { call: 2500, message: 6000, register: REGISTER_DEFAULTS.target };
-  console.log('\nissue targets (clean; call/message: edge + router over NATS; register: edge + registrar over NATS with Redis):');
-  for (const scenario of o.scenarios.filter((s) => s !== 'router')) {
+  if (o.scenarios.some((s) => !SEPARATE.has(s))) console.log('\nissue targets (clean; call/message: edge + router over NATS; register: edge + registrar over NATS with Redis):');
+  for (const scenario of o.scenarios.filter((s) => !SEPARATE.has(s))) {
     const m = report.scenarios[scenario].sipmesh.max_clean_rate;
     if (m !== null) console.log(`  ${scenario}: ${m}/s of ${targets[scenario]}/s ${m >= targets[scenario] ? 'MET' : 'not met'}`);
   }

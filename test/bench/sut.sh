@@ -17,6 +17,8 @@
 # Environment (all optional; defaults in brackets):
 #   SIPMESH_SIP_LISTEN        edge listeners [udp:127.0.0.1:5060]
 #   SIPMESH_BENCH_DST         destination of every initial request [sip:127.0.0.1:5070]
+#   SIPMESH_BENCH_ACC         accounting flags of the bench rule, comma-separated (e.g. "acc":
+#                             rows and CDRs for the accounting service) [none]
 #   SIPMESH_NATS_PORT         NATS client port [first free of 14222..14299]
 #   SIPMESH_UDP_RCVBUF        edge SO_RCVBUF request in bytes [4194304, the edge's own
 #                             default; the kernel doubles it (8 MiB effective, like
@@ -70,6 +72,14 @@ else
 	[ -n "$NATS_PORT" ] || { say "no free NATS port in 14222..14299"; exit 2; }
 fi
 
+ACC_LINE=
+if [ -n "${SIPMESH_BENCH_ACC:-}" ]; then
+	case "$SIPMESH_BENCH_ACC" in
+	*[!a-z,]*) say "SIPMESH_BENCH_ACC: flags are acc, missed, failed, comma-separated"; exit 2 ;;
+	esac
+	ACC_LINE="        acc: { flags: [$SIPMESH_BENCH_ACC] }"
+fi
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sipmesh-sut.XXXXXX")
 mkdir -p "$TMP/jetstream"
 cat >"$TMP/routes.yaml" <<EOF
@@ -78,6 +88,7 @@ policies:
   default:
     rules:
       - name: bench
+${ACC_LINE}
         routes:
           - dst_uri: $DST
 EOF

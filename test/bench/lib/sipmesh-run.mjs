@@ -63,8 +63,12 @@ function readPidsFile(file) {
 
 /**
  * @param {{repo: string, scenario: 'call' | 'message', rate: number, durationS: number, runDir: string,
- *   sutEnv?: Record<string, string>, keepTraces?: boolean, warmupS?: number, warmupShare?: number}} o
- *   warmupS > 0: that many seconds of traffic at warmupShare (0.25) of the rate before the measured run
+ *   sutEnv?: Record<string, string>, keepTraces?: boolean, warmupS?: number, warmupShare?: number, holdMs?: number,
+ *   onSutReady?: (sut: {parts: Record<string, number>}) => Promise<void>, beforeSutStop?: () => Promise<void>}} o
+ *   warmupS > 0: that many seconds of traffic at warmupShare (0.25) of the rate before the measured run;
+ *   holdMs: call scenario, the caller's pause between ACK and BYE (SIPp -d, default 0);
+ *   onSutReady: awaited once the SUT is up, before any traffic (e.g. start a service of one's own on its NATS);
+ *   beforeSutStop: awaited after the UAC ended and the counters were read, while the SUT still runs
  */
 export async function runSipmesh(o) {
   const scenarioDir = path.join(o.repo, 'test', 'bench', 'scenarios');
@@ -76,8 +80,9 @@ export async function runSipmesh(o) {
   const hz = clockTicksPerSecond();
   const count = callsFor(o.rate, o.durationS);
   const nominalS = Math.ceil(count / o.rate);
+  const holdMs = o.scenario === 'call' ? (o.holdMs ?? 0) : 0;
   // SIPp's own bound on the UAC (global -timeout), then ours on top of it.
-  const uacTimeoutS = nominalS + 10;
+  const uacTimeoutS = nominalS + Math.ceil(holdMs / 1000) + 10;
   const started = [];
   let uas;
   let sut;
@@ -107,13 +112,14 @@ export async function runSipmesh(o) {
       throw new Error(`sut.sh did not get ready: ${readIfExists(sutLog).split('\n').slice(-6).join(' | ')}`);
     }
     await sleep(1000);
+    if (o.onSutReady) await o.onSutReady({ parts: readPidsFile(pidsFile) });
     let warmup = null;
     let uasBaseline = null;
     if ((o.warmupS ?? 0) > 0) {
       // Not part of the harness: traffic before the measured run, so that V8 has compiled the
       // hot paths (a cold edge queues for the first seconds); excluded from every figure.
       const warmRate = Math.max(50, Math.round(o.rate * (o.warmupShare ?? 0.25)));
-      warmup = await runWarmup({ scenarioDir, files, rate: warmRate, count: Math.round(warmRate * /** @type {number} */ (o.warmupS)), dir: path.join(o.runDir, 'warmup') });
+      warmup = await runWarmup({ scenarioDir, files, rate: warmRate, count: Math.round(warmRate * /** @type {number} */ (o.warmupS)), holdMs, dir: path.join(o.runDir, 'warmup') });
       await sleep(1500);
       uasBaseline = statTotals(parseStatCsv(readIfExists(findFile(o.runDir, files.uas.replace('.xml', '_'), '_.csv'))));
     }
@@ -139,7 +145,7 @@ export async function runSipmesh(o) {
       '-trace_rtt', '-rtt_freq', '1000',
       '-r', String(o.rate), '-rp', '1000', '-m', String(count),
       '-timeout', `${uacTimeoutS}s`, '-timeout_error', '-recv_timeout', '5000', '-nd',
-      ...(o.scenario === 'call' ? ['-d', '0'] : []),
+      ...(o.scenario === 'call' ? ['-d', String(holdMs)] : []),
     ];
     const uac = startLogged('sipp', uacArgs, {
       cwd: o.runDir,
@@ -167,6 +173,7 @@ export async function runSipmesh(o) {
     const sutDrops = udpDropsOnPort(SIP_PORT) - sutDrops0;
     const uasDrops = udpDropsOnPort(UAS_PORT) - uasDrops0;
     const sutAlive = isAlive(sut.pid) && sut.child.exitCode === null;
+    if (o.beforeSutStop) await o.beforeSutStop();
 
     await stopProcess(uas, { signal: 'SIGUSR1', graceMs: 5000 });
     const sutExit = await stopProcess(sut, { signal: 'SIGTERM', graceMs: 25_000, alsoKill: sutTree });
@@ -260,15 +267,15 @@ export async function runSipmesh(o) {
 }
 
 /** A UAC run before the measured one (own folder, so its trace files are apart). */
-async function runWarmup({ scenarioDir, files, rate, count, dir }) {
+async function runWarmup({ scenarioDir, files, rate, count, holdMs, dir }) {
   mkdirSync(dir, { recursive: true });
-  const nominalS = Math.ceil(count / rate);
+  const nominalS = Math.ceil(count / rate) + Math.ceil(holdMs / 1000);
   const uac = startLogged(
     'sipp',
     [
       `127.0.0.1:${SIP_PORT}`, '-sf', path.join(scenarioDir, files.uac), '-p', String(UAC_PORT), ...SIPP_COMMON,
       '-r', String(rate), '-rp', '1000', '-m', String(count), '-timeout', `${nominalS + 10}s`, '-timeout_error', '-recv_timeout', '5000', '-nd',
-      ...(files.uac === 'uac-call.xml' ? ['-d', '0'] : []),
+      ...(files.uac === 'uac-call.xml' ? ['-d', String(holdMs)] : []),
     ],
     { cwd: dir, env: process.env, stdoutFile: path.join(dir, 'uac.stdout'), stderrFile: path.join(dir, 'uac.stderr') },
   );
