@@ -31,6 +31,7 @@ const roots = {
   'edge-request.json': 'EdgeRequest',
   'dialog.json': 'DialogEvent',
   'dialog-reset.json': 'DialogResetEvent',
+  'media.json': 'MediaRequest',
 };
 const defNames = {
   'jsonrpc.json#error': 'JsonRpcError',
@@ -54,6 +55,10 @@ const defNames = {
   'edge-request.json#requestParams': 'EdgeRequestParams',
   'edge-request.json#requestResult': 'EdgeRequestResult',
   'edge-request.json#requestResponse': 'EdgeRequestResponse',
+  'media.json#flags': 'MediaFlags',
+  'media.json#mediaParams': 'MediaParams',
+  'media.json#mediaResult': 'MediaResult',
+  'media.json#mediaResponse': 'MediaResponse',
 };
 const pascal = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 const defName = (file, def) => defNames[`${file}#${def}`] ?? pascal(def);

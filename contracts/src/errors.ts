@@ -16,5 +16,9 @@ export const JsonRpcErrorCode = {
   policyFailed: 1003,
   /** An edge could not perform the action at all (unparsable URI, unsupported transport, DNS). */
   edgeActionFailed: 1004,
+  /** media-control has no rtpengine instance that answers (all down, timed out or at their load limit). */
+  mediaUnavailable: 1005,
+  /** rtpengine refused the command (`result: error`: unknown call, unparsable SDP); the message says why. */
+  mediaRejected: 1006,
 } as const;
 export type JsonRpcErrorCode = (typeof JsonRpcErrorCode)[keyof typeof JsonRpcErrorCode];

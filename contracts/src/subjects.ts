@@ -18,6 +18,12 @@ export const ROUTER_QUEUE = 'sipmesh-router';
 /** Queue group that registrar instances join (register, lookup, auth). */
 export const REGISTRAR_QUEUE = 'sipmesh-registrar';
 
+/** Queue group that media-control instances join (offer, answer, delete). */
+export const MEDIA_QUEUE = 'sipmesh-media';
+
+/** Queue group of the media-control admin command subjects. */
+export const MEDIA_ADMIN_QUEUE = 'sipmesh-media-admin';
+
 /** Queue group of the routers' admin command subjects. */
 export const ROUTER_ADMIN_QUEUE = 'sipmesh-router-admin';
 
@@ -74,6 +80,10 @@ export const subjects = {
   routerAdmin: (command: string): string => `sipmesh.admin.v1.router.${command}`,
   /** The same command for one router instance. */
   routerInstanceAdmin: (routerId: string, command: string): string => `sipmesh.admin.v1.routers.${routerId}.${command}`,
+  /** A media command (`offer`, `answer`, `delete`) for media-control (queue group MEDIA_QUEUE). */
+  media: (method: 'offer' | 'answer' | 'delete'): string => `sipmesh.media.v1.${method}`,
+  /** A media-control admin command (`rtpengine.show`, `media.sessions`), answered by any one media-control. */
+  mediaAdmin: (command: string): string => `sipmesh.admin.v1.media.${command}`,
   events: {
     all: 'sipmesh.events.v1.>',
     transactionCompleted: 'sipmesh.events.v1.transaction.completed',

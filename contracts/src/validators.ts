@@ -25,6 +25,8 @@ import type {
   RegistrationEvent,
   DialogEvent,
   DialogResetEvent,
+  MediaRequest,
+  MediaResponse,
 } from './generated/types.js';
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -48,9 +50,11 @@ export interface ContractValidators {
   registration: Validator<RegistrationEvent>;
   dialog: Validator<DialogEvent>;
   dialogReset: Validator<DialogResetEvent>;
+  media: Validator<MediaRequest>;
+  mediaResponse: Validator<MediaResponse>;
 }
 
-const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json', 'location-lookup.json', 'auth-check.json', 'registration.json', 'edge-request.json', 'dialog.json', 'dialog-reset.json'] as const;
+const SCHEMA_FILES = ['common.json', 'jsonrpc.json', 'route-answer.json', 'route-request.json', 'continue.json', 'transaction-completed.json', 'options-probe.json', 'dispatcher-state.json', 'location-lookup.json', 'auth-check.json', 'registration.json', 'edge-request.json', 'dialog.json', 'dialog-reset.json', 'media.json'] as const;
 const ID_BASE = 'https://schemas.sipmesh.org/v1/';
 
 /** Directory of the v1 schemas, found relative to this module in both src/ and dist/. */
@@ -95,6 +99,8 @@ export function createValidators(): ContractValidators {
     registration: make<RegistrationEvent>('registration.json'),
     dialog: make<DialogEvent>('dialog.json'),
     dialogReset: make<DialogResetEvent>('dialog-reset.json'),
+    media: make<MediaRequest>('media.json'),
+    mediaResponse: make<MediaResponse>('media.json#/$defs/mediaResponse'),
   };
 }
 

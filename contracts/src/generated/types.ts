@@ -28,6 +28,17 @@ export type StatusCode = number;
  */
 export type CodePattern = number | string;
 /**
+ * rtpengine flags: a string as Kamailio's rtpengine_offer/rtpengine_answer take it (`replace-origin replace-session-connection ICE=remove RTP/AVP direction=pub direction=priv`), or an object of ng keys passed as they are (`{"replace": ["origin"], "ICE": "remove"}`), or the name of a profile configured in media-control (`profile:webrtc-to-sip`).
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "MediaFlags".
+ */
+export type MediaFlags =
+  | string
+  | {
+      [k: string]: unknown | undefined;
+    };
+/**
  * Suspended transaction id: <edge-id>.<index>.<label> (Kamailio $T(id_index)/$T(id_label) idiom). Echo it unchanged.
  *
  * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
@@ -96,11 +107,12 @@ export interface RouteAnswer {
   record_route?: boolean;
   on_failure?: OnFailure;
   /**
-   * rtpengine flags for offer/answer (used when media-control is present).
+   * Anchor the call's media in rtpengine through media-control: the flags of the offer (sent with the caller's SDP) and of the answer (the callee's SDP), each a Kamailio-style flag string, an object of ng keys or `profile:<name>`; `set` picks the rtpengine instance set.
    */
   media?: {
-    offer?: string | {};
-    answer?: string | {};
+    offer?: MediaFlags;
+    answer?: MediaFlags;
+    set?: string;
   };
   acc?: Accounting;
   /**
@@ -811,6 +823,63 @@ export interface DialogResetEvent {
   boot_id: string;
 }
 /**
+ * Asks media-control to anchor a call's media in rtpengine: `offer` with the SDP of the side that offers, `answer` with the SDP of the side that answers, `delete` when the call or one branch is over. media-control picks the rtpengine instance for a new call (sets, weights, health) and sends every later command of the call to the instance that holds it, whichever media-control process receives it. The reply carries the rewritten SDP to put in the message instead of the original.
+ *
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "MediaRequest".
+ */
+export interface MediaRequest {
+  jsonrpc: '2.0';
+  id: string;
+  method: 'offer' | 'answer' | 'delete';
+  params: MediaParams;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "MediaParams".
+ */
+export interface MediaParams {
+  version: Version;
+  call_id: string;
+  /**
+   * Tag of the dialog's caller (the From tag of the initial INVITE), whichever side sends the SDP
+   */
+  from_tag: string;
+  /**
+   * Tag of the callee: required for answer; for delete it removes one branch only
+   */
+  to_tag?: string;
+  /**
+   * Branch of a forked call, so each branch has its own offer (rtpengine's via-branch)
+   */
+  via_branch?: string;
+  /**
+   * The SDP body to rewrite (offer and answer)
+   */
+  sdp?: string;
+  flags?: MediaFlags;
+  /**
+   * Source IP address of the message that carried the SDP (for SIP-source-address and NAT handling)
+   */
+  received_from?: string;
+  /**
+   * Instance set for a new call; absent: the configured default set
+   */
+  set?: string;
+  /**
+   * Id of the asking edge (for logs and the session list)
+   */
+  edge?: string;
+  /**
+   * The call's dialog id (contracts dialogId())
+   */
+  dialog_id?: string;
+  /**
+   * Why a delete is sent (bye, cancel, failure, timeout, edge-stopped), for logs and the session list
+   */
+  reason?: string;
+}
+/**
  * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
  * via the `definition` "OptionsProbeResult".
  */
@@ -995,5 +1064,34 @@ export interface EdgeRequestResponse {
   jsonrpc: '2.0';
   id: string;
   result?: EdgeRequestResult;
+  error?: JsonRpcError;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "MediaResult".
+ */
+export interface MediaResult {
+  version: Version;
+  /**
+   * The rtpengine instance (host:port) that holds the call
+   */
+  instance: string;
+  /**
+   * The rewritten SDP (offer and answer)
+   */
+  sdp?: string;
+  /**
+   * delete: true when rtpengine had the call (or branch) and removed it, false when it did not know it
+   */
+  deleted?: boolean;
+}
+/**
+ * This interface was referenced by `SipmeshContractsV1`'s JSON-Schema
+ * via the `definition` "MediaResponse".
+ */
+export interface MediaResponse {
+  jsonrpc: '2.0';
+  id: string;
+  result?: MediaResult;
   error?: JsonRpcError;
 }
