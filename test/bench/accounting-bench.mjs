@@ -40,11 +40,11 @@ export const ACCOUNTING_DEFAULTS = {
   events: 200_000,
   perMessage: 100,
   /**
-   * consumer.batchSize of each ingest: the service's default (500 messages), larger ones, and 40,
-   * whose pulls (2 x batchSize messages of ~80 KB here) stay far below nats-server's 64 MiB
-   * MaxPending (see docs/performance.md "Accounting").
+   * consumer.batchSize of each ingest: the service's default (40 messages), whose pulls
+   * ((concurrency + 1) x batchSize messages of ~80 KB here) stay far below nats-server's 64 MiB
+   * MaxPending, and 500, which overruns it (see docs/performance.md "Accounting").
    */
-  batchSizes: [500, 1000, 2000, 40],
+  batchSizes: [40, 500],
   pgUrl: 'postgres://postgres@127.0.0.1:5432',
   database: 'sipmesh_bench_acc',
   callRate: 200,
@@ -363,7 +363,6 @@ async function byeToCdrOnce(o) {
           natsUrl: `nats://127.0.0.1:${natsPort}`,
           dbUrl: `${o.pgUrl}/${o.database}`,
           durable: 'bench-calls',
-          batchSize: 500,
           logFile: path.join(o.runDir, 'accounting.log'),
           nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
           extraSet: o.accountingSet ?? [],

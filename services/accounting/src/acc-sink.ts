@@ -14,7 +14,7 @@ export interface AccCounters {
   rows(table: 'acc' | 'missed_calls', n: number): void;
 }
 
-export class AccSink implements BatchSink {
+export class AccSink implements BatchSink<PreparedAcc> {
   constructor(
     private readonly accStore: AccStore,
     private readonly validators: ContractValidators,
@@ -22,7 +22,7 @@ export class AccSink implements BatchSink {
     private readonly logger: Logger,
   ) {}
 
-  async store(batch: EventBatch): Promise<void> {
+  prepare(batch: EventBatch): PreparedAcc {
     const acc: AccRow[] = [];
     const missed: AccRow[] = [];
     let accounted = 0;
@@ -41,11 +41,23 @@ export class AccSink implements BatchSink {
       if (rows.acc || rows.missed) accounted++;
       else ignored++;
     }
-    const stored = await this.accStore.write({ acc, missed });
+    return { acc, missed, accounted, ignored, invalid };
+  }
+
+  async write(p: PreparedAcc): Promise<void> {
+    const stored = await this.accStore.write(p);
     this.counters.rows('acc', stored.acc);
     this.counters.rows('missed_calls', stored.missed);
-    this.counters.events('accounted', accounted);
-    this.counters.events('ignored', ignored);
-    this.counters.events('invalid', invalid);
+    this.counters.events('accounted', p.accounted);
+    this.counters.events('ignored', p.ignored);
+    this.counters.events('invalid', p.invalid);
   }
+}
+
+interface PreparedAcc {
+  readonly acc: AccRow[];
+  readonly missed: AccRow[];
+  readonly accounted: number;
+  readonly ignored: number;
+  readonly invalid: number;
 }

@@ -7,9 +7,9 @@
 import { runMigrations } from '@sipmesh/runtime';
 import pg from 'pg';
 
-/** The accounting database: one small pool for both writers and the CDR reads, the migrations run once at open. */
-export async function openDatabase(url: string, migrate: boolean): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+/** The accounting database: one small pool for both consumers' transactions and the CDR reads, the migrations run once at open. */
+export async function openDatabase(url: string, migrate: boolean, connections = 4): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max: connections });
   pool.on('error', () => undefined); // an idle client's error: the next query reports it
   try {
     if (migrate) await runMigrations(pool, { dir: new URL('../migrations/', import.meta.url), scope: 'accounting' });
@@ -66,18 +66,16 @@ export class AccStore {
 }
 
 /**
- * One INSERT for any number of rows: each column goes as one array parameter, unnested (a VALUES
- * list would need a parameter per value, and PostgreSQL takes at most 65,535 of them).
+ * One INSERT for any number of rows: the rows go as one JSON parameter that PostgreSQL unpacks with
+ * json_to_recordset (no 65,535-parameter limit as with a VALUES list, and JSON.stringify is native
+ * where pg's array serialisation of one parameter per column is not). A Date becomes ISO text in
+ * UTC, which a TIMESTAMP column (without time zone, Kamailio's) reads as the same UTC time.
  */
 async function insert(client: pg.PoolClient, table: 'acc' | 'missed_calls', rows: readonly AccRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const columns = COLUMNS.map((c) => rows.map((r) => (c === 'time' ? toUtcTimestamp(r.time) : r[c])));
-  const unnest = COLUMNS.map((c, j) => `$${j + 1}::${c === 'time' ? 'timestamp' : 'text'}[]`).join(', ');
-  const res = await client.query(`INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT * FROM unnest(${unnest}) ON CONFLICT (event_id) DO NOTHING`, columns);
+  const res = await client.query(`INSERT INTO ${table} (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM json_to_recordset($1::json) AS r(${RECORD_TYPE}) ON CONFLICT (event_id) DO NOTHING`, [JSON.stringify(rows)]);
   return res.rowCount ?? 0;
 }
 
-/** `time` is TIMESTAMP WITHOUT TIME ZONE (Kamailio's): written as UTC text. */
-function toUtcTimestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '');
-}
+const COLUMN_LIST = COLUMNS.join(', ');
+const RECORD_TYPE = COLUMNS.map((c) => `${c} ${c === 'time' ? 'timestamp' : 'text'}`).join(', ');

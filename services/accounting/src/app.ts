@@ -39,7 +39,8 @@ export async function createAccountingApp(options: AccountingAppOptions): Promis
     sipmesh_accounting_store_failures_total: { type: 'counter', help: 'Batches the database refused (their events come back later)', labelNames: ['consumer'] },
     sipmesh_accounting_unreadable_messages_total: { type: 'counter', help: 'Event messages that were not JSON lines (skipped)' },
   });
-  const pool = await openDatabase(config.database.url, config.database.migrate);
+  // a connection per transaction in flight of both consumers, and two for reading CDRs
+  const pool = await openDatabase(config.database.url, config.database.migrate, 2 * config.consumer.concurrency + 2);
   let ownSlots: RedisCallProfiles | undefined;
   if (options.slots === undefined && config.calls.store === 'redis') {
     try {
@@ -52,7 +53,7 @@ export async function createAccountingApp(options: AccountingAppOptions): Promis
   const slots = options.slots ?? ownSlots;
   const validators = createValidators();
   const c = config.consumer;
-  const common = { natsUrl: config.nats.url, startAt: c.startAt, batchSize: c.batchSize, fetchWaitMs: c.fetchWaitMs, retryDelayMs: c.retryDelayMs };
+  const common = { natsUrl: config.nats.url, startAt: c.startAt, batchSize: c.batchSize, concurrency: c.concurrency, fetchWaitMs: c.fetchWaitMs, retryDelayMs: c.retryDelayMs };
   const counters = (consumer: string): ConstructorParameters<typeof EventConsumer>[2] => ({
     unreadable: (n) => metrics.sipmesh_accounting_unreadable_messages_total.inc(n),
     storeFailed: () => metrics.sipmesh_accounting_store_failures_total.inc({ consumer }),

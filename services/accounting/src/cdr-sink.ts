@@ -21,7 +21,7 @@ export interface CdrCounters {
   closedByReset(n: number): void;
 }
 
-export class CdrSink implements BatchSink {
+export class CdrSink implements BatchSink<PreparedCdrs> {
   constructor(
     private readonly cdrs: CdrStore,
     private readonly slots: CallSlots | undefined,
@@ -30,7 +30,7 @@ export class CdrSink implements BatchSink {
     private readonly logger: Logger,
   ) {}
 
-  async store(batch: EventBatch): Promise<void> {
+  prepare(batch: EventBatch): PreparedCdrs {
     const steps: CdrStep[] = [];
     const ended: string[] = [];
     let patches = new Map<string, CdrPatch>();
@@ -70,6 +70,16 @@ export class CdrSink implements BatchSink {
       patches.set(p.dialog_id, before ? mergePatch(before, p) : p);
     }
     steps.push({ patches: [...patches.values()], recovered });
+    return { steps, ended, stored, invalid };
+  }
+
+  /** A batch with an edge's reset is stored alone, after the batches before it. */
+  ordered(p: PreparedCdrs): boolean {
+    return p.steps.some((s) => s.reset !== undefined);
+  }
+
+  async write(p: PreparedCdrs): Promise<void> {
+    const { steps, ended, stored, invalid } = p;
     const slots = this.slots;
     const result = await this.cdrs.write(steps, ended, async (gone) => {
       if (slots && gone.length > 0) await slots.remove(gone);
@@ -81,4 +91,11 @@ export class CdrSink implements BatchSink {
       this.logger.info({ calls: result.closed.length }, 'calls of a restarted edge closed');
     }
   }
+}
+
+interface PreparedCdrs {
+  readonly steps: CdrStep[];
+  readonly ended: string[];
+  readonly stored: number;
+  readonly invalid: number;
 }

@@ -64,7 +64,7 @@ const ON_CONFLICT = [
   "extra = CASE WHEN cdrs.extra = '{}'::jsonb THEN EXCLUDED.extra ELSE cdrs.extra END",
   ...END_COLUMNS.map((c) => `${c} = CASE WHEN ${TAKES_END} THEN EXCLUDED.${c} ELSE cdrs.${c} END`),
 ].join(', ');
-/** Column types other than text, for the unnested array parameters. */
+/** Column types other than text, for json_to_recordset. */
 const SQL_TYPE: Partial<Record<(typeof COLUMNS)[number], string>> = {
   start_time: 'timestamptz',
   answer_time: 'timestamptz',
@@ -74,6 +74,8 @@ const SQL_TYPE: Partial<Record<(typeof COLUMNS)[number], string>> = {
   bye_code: 'int2',
   extra: 'jsonb',
 };
+const COLUMN_LIST = COLUMNS.join(', ');
+const RECORD_TYPE = COLUMNS.map((c) => `${c} ${SQL_TYPE[c] ?? 'text'}`).join(', ');
 
 const DURATION_TO = (end: string): string => `CASE WHEN answer_time IS NULL THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM (${end} - answer_time))) END`;
 
@@ -96,12 +98,15 @@ export class CdrStore {
   }
 }
 
-/** One upsert for the step's patches: every column as one array parameter, unnested (no 65,535-parameter limit). */
+/**
+ * One upsert for the step's patches: the rows as one JSON parameter unpacked by json_to_recordset
+ * (no 65,535-parameter limit, and native JSON.stringify instead of pg's array serialisation).
+ */
 async function upsert(client: pg.PoolClient, patches: readonly CdrPatch[]): Promise<number> {
   if (patches.length === 0) return 0;
-  const columns = COLUMNS.map((c) => patches.map((p) => (c === 'extra' ? JSON.stringify(p.extra) : p[c])));
-  const unnest = COLUMNS.map((c, j) => `$${j + 1}::${SQL_TYPE[c] ?? 'text'}[]`).join(', ');
-  const res = await client.query(`INSERT INTO cdrs (${COLUMNS.join(', ')}) SELECT * FROM unnest(${unnest}) ON CONFLICT (dialog_id) DO UPDATE SET ${ON_CONFLICT}`, columns);
+  // Rows locked in dialog_id order: two batches stored at once cannot wait on each other in a cycle.
+  const sorted = [...patches].sort((a, b) => (a.dialog_id < b.dialog_id ? -1 : a.dialog_id > b.dialog_id ? 1 : 0));
+  const res = await client.query(`INSERT INTO cdrs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM json_to_recordset($1::json) AS r(${RECORD_TYPE}) ON CONFLICT (dialog_id) DO UPDATE SET ${ON_CONFLICT}`, [JSON.stringify(sorted)]);
   return res.rowCount ?? 0;
 }
 

@@ -54,7 +54,7 @@ export async function startAccounting({ natsUrl, dbUrl, durable, batchSize, logF
     '--set', 'id=bench',
     '--set', `consumer.durable=${durable}`,
     '--set', 'consumer.startAt=all',
-    '--set', `consumer.batchSize=${batchSize}`,
+    ...(batchSize === undefined ? [] : ['--set', `consumer.batchSize=${batchSize}`]),
     ...extraSet.flatMap((kv) => ['--set', kv]),
   ];
   const spawnedMs = nowMs();
