@@ -40,6 +40,11 @@ export type {
   CodePattern,
   HeaderLine,
   TxId,
+  MediaRequest,
+  MediaParams,
+  MediaResult,
+  MediaResponse,
+  MediaFlags,
 } from './generated/types.js';
 export { createValidators, checkVersion, loadSchemas, schemaDirectory } from './validators.js';
 export type { ContractValidators, Validation, Validator } from './validators.js';
@@ -52,6 +57,8 @@ export {
   ROUTER_ADMIN_QUEUE,
   REGISTRAR_ADMIN_QUEUE,
   REGISTRAR_QUEUE,
+  MEDIA_QUEUE,
+  MEDIA_ADMIN_QUEUE,
   DEFAULT_POLICY,
   subjects,
   formatTxId,

@@ -84,6 +84,8 @@ export const subjects = {
   media: (method: 'offer' | 'answer' | 'delete'): string => `sipmesh.media.v1.${method}`,
   /** A media-control admin command (`rtpengine.show`, `media.sessions`), answered by any one media-control. */
   mediaAdmin: (command: string): string => `sipmesh.admin.v1.media.${command}`,
+  /** The same command for one media-control instance (health is each process's own view). */
+  mediaInstanceAdmin: (mediaId: string, command: string): string => `sipmesh.admin.v1.medias.${mediaId}.${command}`,
   events: {
     all: 'sipmesh.events.v1.>',
     transactionCompleted: 'sipmesh.events.v1.transaction.completed',

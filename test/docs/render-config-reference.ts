@@ -5,6 +5,7 @@
  */
 import { accountingConfigSchema, accountingEnvMap } from '@sipmesh/accounting';
 import { edgeServiceConfigSchema, edgeServiceEnvMap } from '@sipmesh/edge';
+import { mediaConfigSchema, mediaEnvMap } from '@sipmesh/media-control';
 import { registrarConfigSchema, registrarEnvMap } from '@sipmesh/registrar';
 import { routerConfigSchema, routerEnvMap } from '@sipmesh/router';
 import { renderConfigReference, type ConfigSchema } from '@sipmesh/runtime';
@@ -14,6 +15,7 @@ export function renderConfigurationDoc(): string {
   const router = renderConfigReference(routerConfigSchema as unknown as ConfigSchema, { envMap: routerEnvMap });
   const registrar = renderConfigReference(registrarConfigSchema as unknown as ConfigSchema, { envMap: registrarEnvMap });
   const accounting = renderConfigReference(accountingConfigSchema as unknown as ConfigSchema, { envMap: accountingEnvMap });
+  const media = renderConfigReference(mediaConfigSchema as unknown as ConfigSchema, { envMap: mediaEnvMap });
   return `# Configuration reference
 
 <!-- Generated from the config schemas by \`npm run docs\`; do not edit by hand. -->
@@ -38,5 +40,11 @@ ${router}
 ${registrar}
 ## Accounting (\`services/accounting\`, NATS mode only)
 
-${accounting}`;
+${accounting}
+## Media control (\`services/media-control\`, NATS mode only)
+
+Its own process: \`node services/media-control/dist/main.js [--config media.yaml] [--nats URL] [--id media1] [--rtpengine "udp:IP:PORT[=WEIGHT] ..."]\`
+(\`--rtpengine\` sets \`rtpengine.sock\`); the config file may also come from \`SIPMESH_MEDIA_CONFIG\`. See docs/media.md.
+
+${media}`;
 }

@@ -43,6 +43,8 @@ export interface RtpengineOptions {
   readonly interfaces?: readonly string[];
   /** Address of the ng and CLI listeners; default 127.0.0.1. */
   readonly listenAddress?: string;
+  /** ng port, e.g. the one of an instance stopped before (a restart); default a free one. */
+  readonly ngPort?: number;
   /** RTP ports in the range (4 per call), at most RTP_BLOCK_SIZE; default RTP_BLOCK_SIZE. */
   readonly rtpPorts?: number;
   /** rtpengine's -L (syslog levels: 5 notice, 6 info, 7 debug); default 6. */
@@ -141,7 +143,7 @@ export async function startRtpengine(options: RtpengineOptions = {}): Promise<Rt
     return stopped;
   };
   try {
-    const ngPort = await freeUdpPort();
+    const ngPort = options.ngPort ?? (await freeUdpPort());
     const cliPort = await freeTcpPort();
     const args = [
       '--kill-after=5', String(options.maxLifetimeS ?? DEFAULT_MAX_LIFETIME_S),

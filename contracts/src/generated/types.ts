@@ -846,9 +846,13 @@ export interface MediaParams {
    */
   from_tag: string;
   /**
-   * Tag of the callee: required for answer; for delete it removes one branch only
+   * Tag of the callee: required for answer and for an offer from the callee; for delete it removes one branch only
    */
   to_tag?: string;
+  /**
+   * Whose SDP this is. Default: the caller for an offer, the callee for an answer. An offer from the callee (the SDP of a 2xx to an INVITE without SDP, a re-INVITE from the callee) and the caller's answer to it: media-control gives rtpengine the callee's tag as the offerer's and reverses the offer flags' direction pair, so flags written for caller-to-callee fit the way back
+   */
+  side?: 'caller' | 'callee';
   /**
    * Branch of a forked call, so each branch has its own offer (rtpengine's via-branch)
    */

@@ -42,3 +42,24 @@ export type {
   NgReplyValue,
   NgSdpReply,
 } from './ng/ng-messages.js';
+
+// The service
+export { createMediaControlApp } from './app.js';
+export type { InstanceView, MediaControlApp, MediaControlAppOptions, SessionsView } from './app.js';
+export { MEDIA_ADMIN_PORT, mediaConfigSchema, mediaEnvMap, parseRtpengineUrl, resolveMediaConfig } from './config/media-config.js';
+export type { MediaConfig, ResolvedMediaConfig, RtpengineAddress, RtpengineEntry, RtpengineMember } from './config/media-config.js';
+export { checkFlagObject, FlagsError, FlagsErrorCode, flagsToNg, mergeFlags, OWNED_KEYS, parseFlagString } from './flags.js';
+export type { FlagMethod, ProfileLookup } from './flags.js';
+export { BUILT_IN_PROFILES, compileProfiles } from './profiles.js';
+export type { FlagSource, MediaProfile, MediaProfileConfig } from './profiles.js';
+export { HealthInput, HealthState, INITIAL_HEALTH, nextHealth } from './health.js';
+export type { HealthCounters, HealthThresholds } from './health.js';
+export { InstancePool, RtpengineInstance } from './instances.js';
+export type { HealthChange, InstancePoolOptions, InstanceSnapshot, PingRound } from './instances.js';
+export { MemoryAffinityStore, RedisAffinityStore } from './affinity.js';
+export type { AffinityEntry, AffinitySession, AffinityStore } from './affinity.js';
+export { MediaController, MediaError, MediaErrorKind } from './media-controller.js';
+export type { MediaControllerOptions, MediaObserver } from './media-controller.js';
+export { ADMIN_COMMANDS } from './service/admin-commands.js';
+export { CommandOutcome, serveMediaRpc } from './service/rpc-endpoint.js';
+export type { MediaMethod, MediaRpcOptions } from './service/rpc-endpoint.js';
