@@ -59,6 +59,17 @@ export const ruleSchema = {
         extra: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] }, description: 'Extra CDR fields' },
       },
     },
+    media: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      description: "Anchor the call's media in rtpengine (Kamailio's rtpengine_offer / rtpengine_answer): the flags of the offer (the caller's SDP) and of the answer (the callee's), each a Kamailio flag string (\"replace-origin replace-session-connection ICE=remove\"), an object of ng keys, or \"profile:<name>\" of a media-control profile; set picks the rtpengine set",
+      properties: {
+        offer: { type: ['string', 'object'] },
+        answer: { type: ['string', 'object'] },
+        set: { type: 'string', minLength: 1, maxLength: 64 },
+      },
+    },
   },
   oneOf: [{ required: ['routes'] }, { required: ['reply'] }, { required: ['dispatcher'] }],
 } as const;
@@ -152,6 +163,7 @@ export interface RuleSpec {
   limit?: LimitSpec | LimitSpec[];
   record_route?: boolean;
   acc?: RouteAnswer['acc'];
+  media?: RouteAnswer['media'];
 }
 
 export interface DefaultStepSpec {

@@ -112,6 +112,17 @@ describe('static policy', () => {
     expect(rulesPolicy(r.policies, 'default').decide(params({ user: 'dead' }))).toEqual({ version: '1.0', reply: { code: 404, reason: 'No destination' } });
   });
 
+  it('passes a rule\'s media flags on to the answer (rtpengine_offer / rtpengine_answer), and refuses unknown media keys', async () => {
+    const media = { offer: 'replace-origin replace-session-connection ICE=remove', answer: { replace: ['origin'], ICE: 'remove' }, set: 'pub' };
+    const r = await compileRoutes({ policies: { default: { rules: [{ name: 'anchored', routes: [{ dst_uri: 'sip:127.0.0.1:5071' }], media }] } } }, '.', validators);
+    if (!r.ok) throw new Error(r.errors.join());
+    expect(rulesPolicy(r.policies, 'default').decide(params())).toMatchObject({ routes: [{ dst_uri: 'sip:127.0.0.1:5071' }], media });
+    const bad = await compileRoutes({ policies: { default: { rules: [{ routes: [{ uri: 'sip:x@example.org' }], media: { offer: 'ICE=remove', flags: 'x' } }] } } }, '.', validators);
+    expect(bad.ok).toBe(false);
+    const empty = await compileRoutes({ policies: { default: { rules: [{ routes: [{ uri: 'sip:x@example.org' }], media: {} }] } } }, '.', validators);
+    expect(empty.ok).toBe(false);
+  });
+
   it('rejects a file with mistakes and says where', async () => {
     const bad = {
       policies: {

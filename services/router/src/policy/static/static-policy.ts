@@ -120,6 +120,7 @@ function compileAction(
   if (spec.on_failure) common.on_failure = spec.on_failure as OnFailure;
   if (spec.record_route !== undefined) common.record_route = spec.record_route;
   if (spec.acc !== undefined) common.acc = spec.acc;
+  if (spec.media !== undefined) common.media = spec.media;
 
   if (spec.reply) {
     const answer: RouteAnswer = { ...common, version: CONTRACT_VERSION, reply: spec.reply };
