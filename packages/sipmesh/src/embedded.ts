@@ -4,11 +4,13 @@
  * call). The same application code runs as in the distributed mode; only the bus and the stores
  * differ.
  */
+import express, { type Express } from 'express';
 import { FileAccounting } from '@sipmesh/accounting';
+import { ADMIN_COMMANDS as MEDIA_ADMIN_COMMANDS, createMediaControlApp, mediaConfigSchema, mediaEnvMap, type MediaConfig, type MediaControlApp } from '@sipmesh/media-control';
 import { createEdgeApp, edgeServiceConfigSchema, edgeServiceEnvMap, parseListenList, type EdgeApp, type EdgeServiceConfig } from '@sipmesh/edge';
 import { createRouterApp, mountRouterAdmin, routerConfigSchema, routerEnvMap, type RouterApp, type RouterConfig } from '@sipmesh/router';
 import { createRegistrarApp, mountRegistrarAdmin, registrarConfigSchema, registrarEnvMap, type RegistrarApp, type RegistrarConfig } from '@sipmesh/registrar';
-import { createLogger, createMetricsRegistry, LocalBus, loadConfig, startAdminServer, startConfiguredTracing, type AdminServer, type Logger, type Stoppable } from '@sipmesh/runtime';
+import { createLogger, createMetricsRegistry, LocalBus, loadConfig, mountAdminCommands, startAdminServer, startConfiguredTracing, type AdminServer, type Logger, type Stoppable } from '@sipmesh/runtime';
 
 export interface EmbeddedOptions {
   edgeConfigFile: string | undefined;
@@ -25,6 +27,8 @@ export interface EmbeddedOptions {
   bus?: LocalBus;
   /** Directory of the accounting files (JSON lines, daily); '' writes none. Default `var/accounting`. */
   accountingDir?: string;
+  /** media-control in this process (rtpengine through the ng protocol): its config file and dotted settings (`rtpengine.sock`). */
+  media?: { configFile: string | undefined; overrides: Record<string, unknown> };
 }
 
 export interface EmbeddedSipmesh {
@@ -33,6 +37,7 @@ export interface EmbeddedSipmesh {
   readonly registrar: RegistrarApp;
   readonly admin: AdminServer | undefined;
   readonly accounting: FileAccounting | undefined;
+  readonly media: MediaControlApp | undefined;
   readonly logger: Logger;
   readonly stoppables: Stoppable[];
 }
@@ -74,6 +79,17 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   // Accounting listens before the edge starts, so the first call's events are not missed.
   const accounting = accountingDir === '' ? undefined : new FileAccounting({ dir: accountingDir, bus, logger: logger.child({ component: 'accounting' }), slots: router.calls });
   accounting?.start();
+  let media: MediaControlApp | undefined;
+  if (options.media) {
+    const mediaConfig = loadConfig<MediaConfig>({
+      schema: mediaConfigSchema,
+      ...(options.media.configFile ? { file: options.media.configFile } : {}),
+      env: options.env,
+      envMap: mediaEnvMap,
+      overrides: options.media.overrides,
+    }) as MediaConfig;
+    media = await createMediaControlApp({ config: mediaConfig, bus, logger: logger.child({ component: 'media-control' }), registry, tracing: tracing.enabled });
+  }
   const edge = await createEdgeApp({ config: edgeConfig, bus, logger: logger.child({ component: 'edge' }), registry, tracing: tracing.enabled });
   const stoppables: Stoppable[] = [
     { name: 'tracing', stop: () => tracing.shutdown() },
@@ -81,6 +97,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     { name: 'bus', stop: () => bus.drain() },
     { name: 'router', stop: () => router.stop() },
     { name: 'registrar', stop: () => registrar.stop() },
+    ...(media ? [{ name: 'media-control', stop: () => (media as MediaControlApp).stop() }] : []),
     { name: 'sip', stop: () => edge.stop() },
   ];
   let admin: AdminServer | undefined;
@@ -88,6 +105,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     admin = await startAdminServer({ host: edgeConfig.admin.host, port: edgeConfig.admin.port, registry, ready: () => edge.ready(), routes: (app) => {
         mountRouterAdmin(app, router);
         mountRegistrarAdmin(app, registrar, '/registrar');
+        if (media) {
+          // media-control's commands under /media, beside the router's and the registrar's
+          const mediaAdmin = express.Router();
+          mountAdminCommands(mediaAdmin as unknown as Express, MEDIA_ADMIN_COMMANDS, media, 'MEDIA_ERR');
+          app.use('/media', mediaAdmin);
+        }
       },
     });
     logger.info({ url: admin.url }, 'admin HTTP listening');
@@ -95,5 +118,5 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     stoppables.push({ name: 'admin', stop: () => a.close() });
   }
   logger.info({ listeners: edge.listeners.map((l) => `${l.transport}:${l.ip}:${l.port}`), policies: router.service.policyNames }, 'sipmesh running (embedded)');
-  return { edge, router, registrar, admin, accounting, logger, stoppables };
+  return { edge, router, registrar, admin, accounting, media, logger, stoppables };
 }

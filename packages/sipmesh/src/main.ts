@@ -13,12 +13,15 @@ const USAGE = `usage: sipmesh [--nats url] [--listen udp:127.0.0.1:5060,tcp:127.
                [--edge-config edge.yaml] [--router-config router.yaml] [--registrar-config registrar.yaml]
                [--set edge.path=value] [--set router.path=value] [--set registrar.path=value]
                [--accounting-dir var/accounting] [--accounting-db postgres://...]
+               [--rtpengine "udp:127.0.0.1:2223 ..."] [--media-config media.yaml] [--set media.path=value]
 
 Embedded (default): edge, router and registrar in this process on the in-process bus; acc,
 missed_calls and CDRs as JSON lines in --accounting-dir ('' for none).
 Distributed (--nats or NATS_URL): edge, router and registrar as separate processes over NATS,
 and the accounting service when --accounting-db (or SIPMESH_ACCOUNTING_DATABASE_URL) names its
-PostgreSQL.`;
+PostgreSQL.
+Media anchoring (both modes): media-control runs when --rtpengine (or SIPMESH_RTPENGINE_SOCK) or
+--media-config names the rtpengine instances; route rules with media: use it.`;
 
 interface LauncherArgs {
   nats: string | undefined;
@@ -30,11 +33,13 @@ interface LauncherArgs {
   registrar: Record<string, unknown>;
   accountingDir: string | undefined;
   accountingDb: string | undefined;
+  mediaConfig: string | undefined;
+  media: Record<string, unknown>;
   help: boolean;
 }
 
 function parseArgs(argv: readonly string[]): LauncherArgs {
-  const out: LauncherArgs = { nats: undefined, edgeConfig: undefined, routerConfig: undefined, registrarConfig: undefined, edge: {}, router: {}, registrar: {}, accountingDir: undefined, accountingDb: undefined, help: false };
+  const out: LauncherArgs = { nats: undefined, edgeConfig: undefined, routerConfig: undefined, registrarConfig: undefined, edge: {}, router: {}, registrar: {}, accountingDir: undefined, accountingDb: undefined, mediaConfig: undefined, media: {}, help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -71,11 +76,17 @@ function parseArgs(argv: readonly string[]): LauncherArgs {
       case '--accounting-db':
         out.accountingDb = value();
         break;
+      case '--rtpengine':
+        out.media['rtpengine.sock'] = value();
+        break;
+      case '--media-config':
+        out.mediaConfig = value();
+        break;
       case '--set': {
         const v = value();
-        const m = /^(edge|router|registrar)\.([^=]+)=(.*)$/.exec(v);
-        if (!m) throw new Error(`--set expects edge.<path>=<value>, router.<path>=<value> or registrar.<path>=<value>, got "${v}"`);
-        out[m[1] as 'edge' | 'router' | 'registrar'][m[2] as string] = m[3];
+        const m = /^(edge|router|registrar|media)\.([^=]+)=(.*)$/.exec(v);
+        if (!m) throw new Error(`--set expects edge.<path>=<value>, router.<path>=<value>, registrar.<path>=<value> or media.<path>=<value>, got "${v}"`);
+        out[m[1] as 'edge' | 'router' | 'registrar' | 'media'][m[2] as string] = m[3];
         break;
       }
       default:
@@ -83,6 +94,11 @@ function parseArgs(argv: readonly string[]): LauncherArgs {
     }
   }
   return out;
+}
+
+/** media-control runs when something names rtpengine instances. */
+function wantsMedia(args: LauncherArgs): boolean {
+  return args.media['rtpengine.sock'] !== undefined || args.mediaConfig !== undefined || !!process.env['SIPMESH_RTPENGINE_SOCK'] || !!process.env['SIPMESH_MEDIA_CONFIG'];
 }
 
 function childArgs(config: string | undefined, overrides: Record<string, unknown>, nats: string): string[] {
@@ -112,6 +128,7 @@ async function startDistributed(args: LauncherArgs, nats: string): Promise<Stopp
   start('registrar', entry('@sipmesh/registrar'), childArgs(args.registrarConfig, args.registrar, nats));
   const accountingDb = args.accountingDb ?? process.env['SIPMESH_ACCOUNTING_DATABASE_URL'];
   if (accountingDb) start('accounting', entry('@sipmesh/accounting'), childArgs(undefined, { 'database.url': accountingDb }, nats));
+  if (wantsMedia(args)) start('media-control', entry('@sipmesh/media-control'), childArgs(args.mediaConfig ?? process.env['SIPMESH_MEDIA_CONFIG'], args.media, nats));
   start('edge', entry('@sipmesh/edge'), childArgs(args.edgeConfig, args.edge, nats));
   return children.map(({ name, proc }) => ({
     name,
@@ -144,6 +161,7 @@ void runService({
       routerOverrides: args.router,
       registrarOverrides: args.registrar,
       ...(args.accountingDir !== undefined ? { accountingDir: args.accountingDir } : {}),
+      ...(wantsMedia(args) ? { media: { configFile: args.mediaConfig ?? process.env['SIPMESH_MEDIA_CONFIG'], overrides: args.media } } : {}),
     });
     return embedded.stoppables;
   },

@@ -58,6 +58,12 @@ export interface StartOptions {
   extraEdges?: number;
   /** NATS server of the nats mode (default the shared one, NATS_URL). */
   natsUrl?: string;
+  /**
+   * media-control settings (dotted paths, e.g. `rtpengine.sock`): embedded mode runs it in
+   * process, nats mode as a process. Its queue group is shared by every media-control on the
+   * server: give such a suite its own NATS server (`natsUrl`).
+   */
+  media?: Record<string, unknown>;
 }
 
 export interface SipmeshUnderTest {
@@ -126,6 +132,7 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
       registrarOverrides: { 'log.level': 'warn', ...opts.registrar },
       bus,
       accountingDir: path.join(dir, 'accounting'),
+      ...(opts.media ? { media: { configFile: undefined, overrides: { 'affinity.store': 'memory', ...opts.media } } } : {}),
     });
     return {
       mode: 'local',
@@ -181,6 +188,11 @@ export async function startSipmesh(opts: StartOptions): Promise<SipmeshUnderTest
     return child;
   };
   for (let i = 0; i < (opts.registrars ?? (opts.registrar ? 1 : 0)); i++) await startRegistrar();
+  if (opts.media) {
+    const mediaAdmin = await freeTcpPort();
+    start('services/media-control/dist/main.js', setArgs({ id: `${edgeId}m`, 'admin.port': mediaAdmin, 'log.level': 'warn', 'affinity.store': 'memory', ...tracing, ...opts.media }));
+    await waitForTcpPort(mediaAdmin, { timeoutMs: 15_000 });
+  }
   const edges: ChildProcess[] = [];
   const startEdge = async (id: string, port: number, admin: number): Promise<void> => {
     edges.push(start('services/edge/dist/main.js', ['--listen', `udp:127.0.0.1:${port},tcp:127.0.0.1:${port}`, ...setArgs({ ...edgeSettings, id, 'admin.port': admin, ...tracing })]));
