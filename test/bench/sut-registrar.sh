@@ -34,6 +34,7 @@
 #   SIPMESH_LOG_LEVEL         log level of edge and registrar [warn]
 #   SIPMESH_AUTH_SECRET       nonce secret of the registrar [random per start]
 #   SIPMESH_EDGE_SET          extra edge overrides, space-separated path=value
+#   SIPMESH_EDGE_CHALLENGE    1 = the edge answers credential-less REGISTERs with the 401 itself [1]; 0 = the registrar does
 #   SIPMESH_REGISTRAR_SET     extra registrar overrides (e.g. "auth.qop=none")
 #   SIPMESH_NODE_OPTIONS      node flags for edge and registrar (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
 #   SIPMESH_EDGE_NODE_OPTIONS, SIPMESH_REGISTRAR_NODE_OPTIONS  node flags for one of them (added)
@@ -231,6 +232,8 @@ fi
 
 # 5. edge (REGISTER for 127.0.0.1, one of its own addresses, goes to the registrar)
 EDGE_ARGS=(--nats "$NATS_URL" --listen "$LISTEN" --set admin.port=0 --set "log.level=$LOG_LEVEL" --set "udp.recvBufferBytes=$RCVBUF")
+# the first REGISTER (no credentials) is challenged by the edge with the registrar's secret
+if [ "${SIPMESH_EDGE_CHALLENGE:-1}" = 1 ]; then EDGE_ARGS+=(--set registrar.challenge.enabled=true --set "registrar.challenge.secret=$SECRET"); fi
 for kv in ${SIPMESH_EDGE_SET:-}; do EDGE_ARGS+=(--set "$kv"); done
 # shellcheck disable=SC2086
 "$NODE" $EDGE_NODE_OPTS "$EDGE_MAIN" "${EDGE_ARGS[@]}" &

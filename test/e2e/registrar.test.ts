@@ -315,6 +315,8 @@ describe('authentication of calls from local users (nats bus)', async () => {
         ],
       },
       registrar: { 'location.store': 'redis', 'location.keyPrefix': `sipmesh:e2e${tag}:loc:`, 'auth.redisKeyPrefix': `sipmesh:e2e${tag}:`, 'auth.credentials.source': 'database', 'database.url': PG_URL, 'auth.secret': tag },
+      // The edge answers the first REGISTER's challenge itself; the registrar must take its nonce.
+      edge: { 'registrar.challenge.enabled': true, 'registrar.challenge.secret': tag },
     });
     for (const u of [caller, callee]) {
       await admin('subscriber.rm', { username: u, domain: '127.0.0.1' });
@@ -336,6 +338,8 @@ describe('authentication of calls from local users (nats bus)', async () => {
     const port = await freePort('udp+tcp');
     const reg = await runSipp({ scenario: scenarioPath('uac-register.xml'), role: 'uac', localPort: port, remote: `127.0.0.1:${sipmesh.sipPort}`, service: callee, calls: 1, timeoutS: 20, keys: { expires: '3600', contact: `127.0.0.1:${uasPort}` }, extraArgs: ['-au', callee, '-ap', `pw-${callee}`] }).done;
     expect(reg.outcome, reg.summary).toBe('success');
+    // the 401 came from the edge (registrar.challenge), and the registrar accepted the edge's nonce
+    expect((await sipmesh.metrics()).get('sipmesh_edge_register_challenges_local_total')).toBe(1);
     const phone = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: uasPort, calls: 1, timeoutS: 20 });
     await phone.ready;
     const call = await runSipp({ scenario: scenarioPath('uac-call-auth.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: callee, calls: 1, timeoutS: 20, keys: { caller }, extraArgs: ['-au', caller, '-ap', `pw-${caller}`, '-auth_uri', `${callee}@127.0.0.1:${sipmesh.sipPort}`] }).done;

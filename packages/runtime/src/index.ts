@@ -82,6 +82,8 @@ export type { NatFacts } from './sip/nat-detection.js';
 // Digest authentication: algorithms, and the client answering a 401/407
 export { DigestAlgorithm, digestHash, digestHexLength, isMd5Family, isSessionAlgorithm, parseDigestAlgorithm } from './sip/digest-algorithm.js';
 export { answerChallenge, digestResponse, parseChallengeParams, parseChallenges, quoteString } from './sip/digest-client.js';
+export { DEFAULT_NONCE_LIFETIME_SEC, digestChallenge, NonceIssuer, NonceStatus } from './sip/digest-nonce.js';
+export type { DigestChallengeSettings, NonceCheck, NonceOptions } from './sip/digest-nonce.js';
 export type { DigestAnswer, DigestChallenge, DigestCredentials, DigestResponseInput } from './sip/digest-client.js';
 
 // Concurrent-call limits (Kamailio dialog profiles): in memory (embedded) or shared in Redis

@@ -9,6 +9,7 @@ import { logEvent, type Bus, type Logger } from '@sipmesh/runtime';
 import { edgeLogEvents, type EdgeLogEventName } from './log-events.js';
 import type { Registry } from 'prom-client';
 import { RouteClient } from './bus/route-client.js';
+import { RegisterChallenger } from './bus/register-challenge.js';
 import { EdgeRpc } from './bus/edge-rpc.js';
 import { PolicySelector } from './bus/policy-selector.js';
 import { OptionsProber } from './probe/options-probe.js';
@@ -98,6 +99,9 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   const validators = createValidators();
   const router = new RouteClient(bus, config.id, validators, metrics, log);
   router.start();
+  const challenge = config.registrar.challenge;
+  if (challenge.enabled && challenge.secret === '') throw new Error("registrar.challenge.enabled needs registrar.challenge.secret: the registrars' auth.secret, or their nonces and the edge's would not match");
+  const asker = challenge.enabled ? new RegisterChallenger(router, { ...challenge, opaque: '' }, metrics) : router;
   const resolver = new NextHopResolver(new Set(listeners.map((l) => l.transport)));
   // One spool for every event producer, so their messages keep one order through an outage. The
   // in-process bus never fails a publish: no spool there.
@@ -140,7 +144,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
     ours: new OurAddresses(listeners, config.domains),
     resolver,
     transports,
-    router,
+    router: asker,
     counters: metrics,
     tracer: options.tracing ? trace.getTracer('sipmesh-edge') : undefined,
     now: Date.now,

@@ -4,7 +4,7 @@ import type { Gauge, Registry } from 'prom-client';
 import type { EdgeCounter } from './proxy/edge-core.js';
 import type { SpoolCounterName } from './bus/event-spool.js';
 
-const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_failed' | SpoolCounterName | 'route_unmatched_answers' | 'route_malformed_answers' | 'route_publish_failures' | 'route_canary', string>> = {
+const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_failed' | SpoolCounterName | 'route_unmatched_answers' | 'route_malformed_answers' | 'route_publish_failures' | 'route_canary' | 'register_challenges_local', string>> = {
   requests_received: 'SIP requests received',
   responses_received: 'SIP responses received',
   parse_errors: 'Messages that could not be parsed (dropped)',
@@ -39,6 +39,7 @@ const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_faile
   route_unmatched_answers: 'Answers for unknown or finished transactions',
   route_malformed_answers: 'Answers that were not JSON',
   route_publish_failures: 'Route requests that could not be published',
+  register_challenges_local: 'REGISTERs without credentials answered 401 by the edge itself (registrar.challenge)',
   branches_started: 'Branches (client transactions) started',
   branch_timeouts: 'Branches that timed out (local 408)',
   branch_transport_errors: 'Branches that failed to send (local 503)',

@@ -149,6 +149,19 @@ export const edgeConfigSchema = {
           description:
             'Networks of the other edges (address or CIDR). A request from them whose Route names this edge with a received= parameter goes straight to that address: how a call reaches a phone registered through this edge. From anywhere else the parameter is ignored',
         },
+        challenge: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: "The edge answers a REGISTER without credentials with the registrar's 401 challenge itself (one trip to the registrar per registration instead of two). Every setting must equal the registrars' auth setting of the same name; the registrar verifies the edge's nonces",
+          properties: {
+            enabled: { type: 'boolean', default: false, description: 'Challenge credential-less REGISTERs here (needs secret)' },
+            secret: { type: 'string', default: '', description: "The registrars' auth.secret" },
+            nonceLifetimeSec: { type: 'integer', minimum: 5, default: 300, 'x-unit': 's', description: "The registrars' auth.nonceLifetimeSec" },
+            algorithms: { type: 'array', items: { enum: ['MD5', 'SHA-256'] }, minItems: 1, default: ['MD5'], description: "The registrars' auth.algorithms" },
+            qop: { enum: ['auth', 'none'], default: 'auth', description: "The registrars' auth.qop" },
+          },
+        },
       },
     },
     nat: {
@@ -294,7 +307,11 @@ export interface EdgeConfig {
     failoverCodes: CodePatternValue[];
     maxAttempts: number;
   };
-  registrar: { enabled: boolean; relayPeers: string[] };
+  registrar: {
+    enabled: boolean;
+    relayPeers: string[];
+    challenge: { enabled: boolean; secret: string; nonceLifetimeSec: number; algorithms: ('MD5' | 'SHA-256')[]; qop: 'auth' | 'none' };
+  };
   nat: { contactAlias: boolean; test: number };
   transactions: { maxActive: number };
   tcp: { idleTimeoutMs: number; connectTimeoutMs: number; maxConnections: number };
@@ -306,6 +323,8 @@ export interface EdgeConfig {
 /** Environment overrides (name → dotted config path). */
 export const edgeEnvMap = {
   SIPMESH_EDGE_ID: 'id',
+  SIPMESH_AUTH_SECRET: 'registrar.challenge.secret',
+  SIPMESH_EDGE_REGISTER_CHALLENGE: 'registrar.challenge.enabled',
   SIPMESH_DOMAINS: 'domains',
   SIPMESH_ROUTE_POLICY: 'route.policy',
   SIPMESH_ROUTE_DEADLINE_MS: 'route.deadlineMs',

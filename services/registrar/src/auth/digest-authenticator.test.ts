@@ -7,7 +7,7 @@ import { digestConfig, type DigestConfig } from './digest-config.js';
 import { computeHa1 } from './digest.js';
 import { makeSubscriber, type Subscriber } from './credential-source.js';
 import { FileCredentialSource } from './file-credentials.js';
-import { NonceIssuer } from './nonce.js';
+import { NonceIssuer } from '@sipmesh/runtime';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const REALM = 'example.com';

@@ -23,7 +23,7 @@ import { CredentialsErrorCode, parseDigestCredentials, type DigestCredentials } 
 import { digestUriMatches } from './digest-uri-match.js';
 import { computeResponse, digestsEqual } from './digest.js';
 import { MemoryNonceCountTracker, type NonceCountTracker } from './nonce-count.js';
-import { NonceIssuer, NonceStatus } from './nonce.js';
+import { NonceIssuer, NonceStatus } from '@sipmesh/runtime';
 
 export const ChallengeReason = {
   noCredentials: 'no-credentials',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { quoteString } from '@sipmesh/runtime';
 import { buildChallenge } from './digest-challenge.js';
 import { digestConfig } from './digest-config.js';
-import { NonceIssuer } from './nonce.js';
+import { NonceIssuer } from '@sipmesh/runtime';
 
 const nonces = new NonceIssuer({ secret: 's', now: () => Date.UTC(2025, 0, 1), random: (n) => Buffer.alloc(n, 1) });
 const nonce = nonces.issue('example.com');

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_BAN_POLICY, type BanPolicy } from './ban-tracker.js';
 import { DigestAlgorithm } from '@sipmesh/runtime';
-import { DEFAULT_NONCE_LIFETIME_SEC } from './nonce.js';
+import { DEFAULT_NONCE_LIFETIME_SEC } from '@sipmesh/runtime';
 
 export const QopMode = { auth: 'auth', none: 'none' } as const;
 export type QopMode = (typeof QopMode)[keyof typeof QopMode];

@@ -12,8 +12,8 @@ export type { CredentialsError, DigestCredentials, ParseCredentialsResult } from
 export { digestUriMatches } from './digest-uri-match.js';
 
 // Nonces and replay protection
-export { DEFAULT_NONCE_LIFETIME_SEC, NonceIssuer, NonceStatus } from './nonce.js';
-export type { NonceCheck, NonceOptions } from './nonce.js';
+export { DEFAULT_NONCE_LIFETIME_SEC, NonceIssuer, NonceStatus } from '@sipmesh/runtime';
+export type { NonceCheck, NonceOptions } from '@sipmesh/runtime';
 export { MemoryNonceCountTracker } from './nonce-count.js';
 export type { MemoryNonceCountOptions, NonceCountTracker } from './nonce-count.js';
 export { RedisNonceCountTracker } from './redis-nonce-count.js';

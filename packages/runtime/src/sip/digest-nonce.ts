@@ -1,7 +1,7 @@
 /**
  * Stateless nonces (RFC 7616 §5.4 suggests time-stamped, keyed nonces): nothing is stored when a
  * nonce is issued, so any registrar instance that knows the shared secret verifies a nonce another
- * one issued. Layout, base64url without padding (44 characters, safe inside a quoted-string):
+ * one (or an edge answering a REGISTER without credentials) issued. Layout, base64url without padding (44 characters, safe inside a quoted-string):
  *
  *   issue time (5 bytes, seconds, big-endian) | random (12 bytes) | HMAC-SHA256(secret, time|random|realm)[0..16)
  *
@@ -10,6 +10,7 @@
  * count tracker's job (nonce-count.ts), not this module's.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { quoteString } from './digest-client.js';
 
 export const NonceStatus = { valid: 'valid', stale: 'stale', forged: 'forged' } as const;
 export type NonceStatus = (typeof NonceStatus)[keyof typeof NonceStatus];
@@ -102,4 +103,35 @@ export class NonceIssuer {
     // realms are host names here (the From / To domain), which compare case-insensitively
     return createHmac('sha256', this.secret).update(body).update(realm.toLowerCase(), 'utf8').digest().subarray(0, MAC_BYTES);
   }
+}
+
+/** What a challenge offers (the registrar's auth settings of the same names). */
+export interface DigestChallengeSettings {
+  /** One header per algorithm, preferred first (RFC 7616 §3.7, RFC 8760 §2.4). */
+  readonly algorithms: readonly string[];
+  /** `auth`: qop="auth" (nonce counts); `none`: the RFC 2069 form. */
+  readonly qop: 'auth' | 'none';
+  /** Sent when not empty. */
+  readonly opaque: string;
+}
+
+/**
+ * The challenge reply: `401 Unauthorized` with WWW-Authenticate for REGISTER (a registrar is the
+ * UAS, RFC 3261 §22.1 / §10.3), `407 Proxy Authentication Required` with Proxy-Authenticate for
+ * everything else (a proxy, RFC 3261 §22.3), as Kamailio's auth_challenge. One header per
+ * algorithm, all with the same nonce.
+ */
+export function digestChallenge(settings: DigestChallengeSettings, nonces: NonceIssuer, realm: string, stale: boolean, forRegister: boolean): { code: 401 | 407; reason: string; headers: string[] } {
+  const nonce = nonces.issue(realm);
+  const name = forRegister ? 'WWW-Authenticate' : 'Proxy-Authenticate';
+  const headers = settings.algorithms.map((algorithm) => {
+    // RFC 7616 §3.3: realm, nonce, opaque and qop are quoted; algorithm and stale are tokens
+    const params = [`realm=${quoteString(realm)}`, `nonce=${quoteString(nonce)}`];
+    if (settings.opaque !== '') params.push(`opaque=${quoteString(settings.opaque)}`);
+    if (settings.qop === 'auth') params.push('qop="auth"');
+    params.push(`algorithm=${algorithm}`);
+    if (stale) params.push('stale=true');
+    return `${name}: Digest ${params.join(', ')}`;
+  });
+  return forRegister ? { code: 401, reason: 'Unauthorized', headers } : { code: 407, reason: 'Proxy Authentication Required', headers };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NonceIssuer, NonceStatus } from './nonce.js';
+import { NonceIssuer, NonceStatus } from './digest-nonce.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
