@@ -18,6 +18,9 @@ import { SpoolingPublisher, spoolDirFor, type EventPublisher } from './bus/event
 import { DialogEvents } from './bus/dialog-events.js';
 import { DialogTracker } from './dialogs/dialog-tracker.js';
 import { EdgeRequester } from './uac/edge-request.js';
+import { BusMediaClient } from './bus/media-bus-client.js';
+import { EdgeMedia } from './media/edge-media.js';
+import { MediaSessions } from './media/media-sessions.js';
 import { RequestSender } from './uac/request-sender.js';
 import type { EdgeConfig } from './config/edge-config.js';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
@@ -56,6 +59,8 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   const profiles = deriveTransactionTimers({ t1Ms: config.timers.t1Ms, t2Ms: config.timers.t2Ms, t4Ms: config.timers.t4Ms, timerCMs: 181_000 /* profile default; every INVITE branch sets its own Timer C (frInvTimerMs) */, timerDMs: 32_000 });
   if (!profiles.ok) throw new Error(`edge timers: ${profiles.error.message}`);
   if (config.route.deadlineMs >= config.timers.frTimerMs) throw new Error(`route.deadlineMs (${config.route.deadlineMs}) must be below timers.frTimerMs (${config.timers.frTimerMs})`);
+  // The offer is made before any branch starts: waiting longer than fr_timer would outlive the caller's patience.
+  if (config.media.enabled && config.media.timeoutMs >= config.timers.frTimerMs) throw new Error(`media.timeoutMs (${config.media.timeoutMs}) must be below timers.frTimerMs (${config.timers.frTimerMs})`);
   const log = (event: EdgeLogEventName, fields: Record<string, unknown>): void => logEvent(logger, edgeLogEvents[event], fields);
   const wheel = new HashedTimerWheel({ clock: systemClock, onError: (e) => log('timer_failed', { err: e }) });
   const table = new TransactionTable({ maxTransactions: config.transactions.maxActive });
@@ -112,7 +117,25 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
   const eventPublisher: EventPublisher = spool ?? bus;
   const txEvents = config.events.enabled ? new TransactionEvents(eventPublisher, config.id, metrics, log, config.events.batch) : undefined;
   const dialogEvents = config.events.enabled && config.dialogs.enabled ? new DialogEvents(eventPublisher, config.id, metrics, log, config.events.batch) : undefined;
-  const calls = dialogEvents ? new DialogTracker({ edgeId: config.id, maxDurationMs: config.dialogs.maxDurationS * 1000, now: Date.now, sink: dialogEvents }) : undefined;
+  const media = config.media.enabled
+    ? new EdgeMedia({
+        client: new BusMediaClient(bus, validators, { edgeId: config.id, timeoutMs: config.media.timeoutMs }, metrics),
+        // An anchored call the edge never sees end is forgotten a little after the longest call.
+        sessions: new MediaSessions(config.dialogs.maxDurationS * 1000 + 3_600_000, Date.now),
+        onUnavailable: config.media.onUnavailable,
+        counters: metrics,
+        log,
+      })
+    : undefined;
+  const calls = dialogEvents
+    ? new DialogTracker({
+        edgeId: config.id,
+        maxDurationMs: config.dialogs.maxDurationS * 1000,
+        now: Date.now,
+        sink: dialogEvents,
+        ...(media ? { onTimeout: (c: { dialogId: string; callId: string; fromTag: string }) => media.timedOut(c.callId, c.fromTag, c.dialogId) } : {}),
+      })
+    : undefined;
   if (txEvents && bus.kind === 'nats') {
     await bus.ensureStream(EVENTS_STREAM, [subjects.events.all], { maxAgeMs: 24 * 3600_000, duplicateWindowMs: 120_000 });
   }
@@ -153,6 +176,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
       calls?.completed(tx);
     },
     ...(calls ? { onCallStarted: (call: StartedCall) => calls.started(call) } : {}),
+    ...(media ? { media } : {}),
     log,
   });
   bound.core = core;

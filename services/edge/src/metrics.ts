@@ -3,6 +3,7 @@ import { declareMetrics } from '@sipmesh/runtime';
 import type { Gauge, Registry } from 'prom-client';
 import type { EdgeCounter } from './proxy/edge-core.js';
 import type { SpoolCounterName } from './bus/event-spool.js';
+import type { MediaClientObserver } from './bus/media-bus-client.js';
 
 const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_failed' | SpoolCounterName | 'route_unmatched_answers' | 'route_malformed_answers' | 'route_publish_failures' | 'route_canary' | 'register_challenges_local', string>> = {
   requests_received: 'SIP requests received',
@@ -49,13 +50,15 @@ const COUNTERS: Readonly<Record<EdgeCounter | 'events_published' | 'events_faile
   events_spooled: 'Events written to the disk spool while the event stream was unreachable',
   events_replayed: 'Events replayed from the disk spool into the event stream',
   events_spool_dropped: 'Events the disk spool lost: refused when full, failed disk writes, or unpublishable',
+  media_bypassed: 'Calls relayed with their SDP unchanged because the offer to media-control failed (media.onUnavailable pass)',
+  media_answer_failures: 'SDP answers (or late offers) relayed unchanged because media-control could not rewrite them',
 };
 
 export type EdgeMetricName = keyof typeof COUNTERS;
 
 export type EdgeGaugeName = keyof typeof GAUGES;
 
-export interface EdgeMetrics {
+export interface EdgeMetrics extends MediaClientObserver {
   inc(name: EdgeMetricName, by?: number): void;
   /** Gauges are read from their source when scraped, so a reading is never older than the scrape. */
   readGaugesFrom(sources: Readonly<Record<EdgeGaugeName, () => number>>): void;
@@ -70,13 +73,29 @@ const GAUGES = {
   sipmesh_edge_event_spool_messages: { type: 'gauge', help: 'Event messages in the disk event spool, not in the stream yet' },
 } as const;
 
+/** Media commands (bus/media-bus-client.ts): labelled, so declared apart from the plain counters. */
+const MEDIA = {
+  sipmesh_edge_media_commands_total: { type: 'counter', help: 'Commands sent to media-control, by method and outcome (ok, unavailable, timeout, rejected, invalid, error)', labelNames: ['method', 'outcome'] },
+  sipmesh_edge_media_duration_seconds: {
+    type: 'histogram',
+    help: 'Round trip of a command to media-control, timeouts included',
+    labelNames: ['method'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  },
+} as const;
+
 export function createEdgeMetrics(registry: Registry): EdgeMetrics {
   const table: Record<string, { type: 'counter'; help: string }> = {};
   for (const [name, help] of Object.entries(COUNTERS)) table[`sipmesh_edge_${name}_total`] = { type: 'counter', help };
   const counters = declareMetrics(registry, table);
   const byName = new Map(Object.keys(COUNTERS).map((n) => [n, counters[`sipmesh_edge_${n}_total`]]));
   const gauges = declareMetrics(registry, GAUGES);
+  const media = declareMetrics(registry, MEDIA);
   return {
+    mediaCommand(method, outcome, seconds) {
+      media.sipmesh_edge_media_commands_total.inc({ method, outcome });
+      media.sipmesh_edge_media_duration_seconds.observe({ method }, seconds);
+    },
     inc(name, by = 1) {
       byName.get(name)?.inc(by);
     },

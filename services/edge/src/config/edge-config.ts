@@ -221,6 +221,22 @@ export const edgeConfigSchema = {
         maxDurationS: { type: 'integer', minimum: 60, maximum: 604800, default: 43200, 'x-unit': 's', description: "A call with no BYE this long after its answer is ended (hangup timeout; Kamailio dialog default_timeout). Keep it equal to the router's calls.maxDurationS" },
       },
     },
+    media: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Media anchoring through media-control (rtpengine, docs/media.md): calls whose route answer carries `media` get their SDP rewritten (offer, answer, delete on sipmesh.media.v1.<method>)',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Anchor the calls whose route answer has `media`; false: the route answer\'s `media` is ignored and SDP goes through unchanged' },
+        timeoutMs: { type: 'integer', minimum: 50, maximum: 10000, default: 2000, 'x-unit': 'ms', description: 'Longest wait for media-control to answer one command; keep it below timers.frTimerMs' },
+        onUnavailable: {
+          enum: ['fail', 'pass'],
+          default: 'fail',
+          description:
+            'An offer that cannot be made (media-control unavailable, no responders, timeout): fail answers the INVITE 503 Service Unavailable; pass relays the SDP unchanged (the call is not anchored), logs a warning and counts it (media_bypassed). An SDP rtpengine refuses is 488 Not Acceptable Here either way; a failed answer always relays the SDP unchanged (logged as an error in fail mode)',
+        },
+      },
+    },
     events: {
       type: 'object',
       additionalProperties: false,
@@ -317,6 +333,7 @@ export interface EdgeConfig {
   tcp: { idleTimeoutMs: number; connectTimeoutMs: number; maxConnections: number };
   udp: { recvBufferBytes: number };
   dialogs: { enabled: boolean; maxDurationS: number };
+  media: { enabled: boolean; timeoutMs: number; onUnavailable: 'fail' | 'pass' };
   events: { enabled: boolean; batch: { maxEvents: number; maxBytes: number; maxDelayMs: number }; spool: { enabled: boolean; dir: string; maxBytes: number } };
 }
 

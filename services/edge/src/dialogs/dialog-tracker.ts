@@ -48,6 +48,8 @@ export interface DialogTrackerOptions {
   maxDurationMs: number;
   now: () => number;
   sink: DialogSink;
+  /** Called when the dialog timeout ends a call (the edge deletes its anchored media, media/edge-media.ts). */
+  onTimeout?: (call: { dialogId: string; callId: string; fromTag: string }) => void;
 }
 
 export class DialogTracker {
@@ -139,7 +141,10 @@ export class DialogTracker {
     for (const c of this.calls.values()) {
       // In start order: once a call started after the limit, every later one was answered after it too.
       if (c.startedAt > limit) break;
-      if (c.answeredAt !== undefined && c.answeredAt <= limit) this.end(c, now, 'answered', 'timeout', 'ended');
+      if (c.answeredAt !== undefined && c.answeredAt <= limit) {
+        this.end(c, now, 'answered', 'timeout', 'ended');
+        this.options.onTimeout?.({ dialogId: c.id, callId: c.callId, fromTag: c.fromTag });
+      }
     }
   }
 

@@ -43,6 +43,8 @@ export interface BranchRequestInput {
   credentials?: string;
   /** `alias` added to the Contact URI: the request came from behind NAT (nat-alias.ts). */
   contactAlias?: string;
+  /** The body to send instead of the received one (the SDP rewritten by media-control); Content-Length follows. */
+  body?: Buffer;
 }
 
 export interface BranchRequest {
@@ -111,6 +113,7 @@ export function buildBranchRequest(input: BranchRequestInput): BranchRequest {
     const contact = req.contacts[0];
     if (field && contact) edits.replaceHeaderValue(field, contactWithAlias(contact, input.contactAlias));
   }
+  if (input.body !== undefined) edits.setBody(input.body);
   return { bytes: serializeRequest(req, edits, { withContentLength: input.reliable }), restore };
 }
 

@@ -9,8 +9,13 @@
  *
  * The call's dialog id rides the same way (`;did=<id>`, as Kamailio's dialog module writes its
  * `did`): the BYE names the call it ends even when the edge that tracks calls restarted meanwhile.
+ *
+ * A call whose media the edge anchored in rtpengine says so the same way (`;mc=<caller's tag>`,
+ * transaction-media.ts): a re-INVITE, ACK or BYE from either side knows the call is anchored and
+ * which tag is the caller's (media-control's `from_tag`), with or without the edge's memory.
  */
 import { isDialogId, type RouteAnswer } from '@sipmesh/contracts';
+import { escapeParamValue } from './dialog-cseq.js';
 
 export type AccFlag = NonNullable<NonNullable<RouteAnswer['acc']>['flags']>[number];
 
@@ -49,4 +54,17 @@ export function dialogRecordRouteParam(dialogId: string | undefined): string {
 export function readDialogId(params: ReadonlyMap<string, string | null>): string | undefined {
   const v = params.get(DID);
   return v !== undefined && v !== null && isDialogId(v) ? v : undefined;
+}
+
+const MC = 'mc';
+
+/** The Record-Route parameter of an anchored call (`;mc=<caller's From tag>`), or '' when it is not anchored. */
+export function mediaRecordRouteParam(callerTag: string | undefined): string {
+  return callerTag === undefined ? '' : `;${MC}=${escapeParamValue(callerTag)}`;
+}
+
+/** The caller's tag of an anchored call, from our own Route entry's `mc` parameter (unescaped by parseUri). */
+export function readMediaCallerTag(params: ReadonlyMap<string, string | null>): string | undefined {
+  const v = params.get(MC);
+  return v !== undefined && v !== null && v !== '' && v.length <= 256 ? v : undefined;
 }

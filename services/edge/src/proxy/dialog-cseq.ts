@@ -104,6 +104,6 @@ export function shiftRack(req: SipRequest, edits: MessageEdits, by: number): voi
  * A tag is a token (§25.1); of its characters only `%` and the backquote are not allowed in a URI
  * parameter value (paramchar), so they are escaped.
  */
-function escapeParamValue(value: string): string {
+export function escapeParamValue(value: string): string {
   return value.replace(/[%`]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }

@@ -37,6 +37,7 @@ import { chooseNextHop, isOurUri, processRoutes, takeRuriAlias, type RouteSet } 
 import { requestServerKey } from './server-key.js';
 import { TransactionTrace } from './transaction-trace.js';
 import type { EdgeLogEventName } from '../log-events.js';
+import type { EdgeMedia } from '../media/edge-media.js';
 import { defaultPortFor, fixTopVia, fnv1aHex, isLoop, loopHash, responseAddress } from './via-handling.js';
 
 export type EdgeCounter =
@@ -80,6 +81,8 @@ export interface EdgeCoreOptions {
   onCompleted: (tx: CompletedTransaction, req: SipRequest, inbound: InboundMessage) => void;
   /** Tracks initial INVITEs as calls (dialog-tracker.ts); absent: no call tracking, no `did` on Record-Route. */
   onCallStarted?: (call: StartedCall) => void;
+  /** Media anchoring (media/edge-media.ts); absent: SDP always goes through unchanged. */
+  media?: EdgeMedia;
   log: ProxyContext['log'];
 }
 
@@ -94,6 +97,7 @@ export class EdgeCore implements ProxyContext {
   readonly router: RouteAsker;
   readonly failoverDefault: CodeSet;
   readonly counters: { inc(name: EdgeCounter, by?: number): void };
+  readonly media: EdgeMedia | undefined;
   currentResponse: SipResponse | undefined;
   private readonly options: EdgeCoreOptions;
   private readonly live = new Map<string, ProxyTransaction>();
@@ -114,6 +118,7 @@ export class EdgeCore implements ProxyContext {
     this.transports = options.transports;
     this.router = options.router;
     this.counters = options.counters;
+    this.media = options.media;
     this.failoverDefault = new CodeSet(options.config.route.failoverCodes);
   }
 
@@ -288,10 +293,16 @@ export class EdgeCore implements ProxyContext {
     }
     this.counters.inc('acks_forwarded');
     takeRuriAlias(set);
+    const callerTag = set.mediaCallerTag;
+    if (this.media !== undefined && callerTag !== undefined && req.body.length > 0) {
+      // The answer to the offer of a 2xx (late offer): rewritten before the ACK goes on.
+      void this.media.ackAnswer(req, callerTag, inb.source.ip, set.dialogId).then((body) => this.forwardStateless(req, inb, set, body));
+      return;
+    }
     this.forwardStateless(req, inb, set);
   }
 
-  private forwardStateless(req: SipRequest, inb: InboundMessage, set: RouteSet): void {
+  private forwardStateless(req: SipRequest, inb: InboundMessage, set: RouteSet, body?: Buffer): void {
     const choice = chooseNextHop(set.requestUri, set.remaining.map((r) => r.uri), set.aliasDst);
     if (!choice) return;
     const go = (r: ResolveResult): void => {
@@ -318,6 +329,7 @@ export class EdgeCore implements ProxyContext {
         maxForwardsDefault: this.config.sip.maxForwardsDefault,
         reliable: isReliable(r.address.transport),
         ...(cseq !== undefined ? { cseq } : {}),
+        ...(body !== undefined ? { body } : {}),
       });
       this.transports.send(r.address, built.bytes);
     };

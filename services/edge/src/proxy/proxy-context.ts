@@ -11,6 +11,7 @@ import type { CodeSet } from './failover-codes.js';
 import type { EdgeLogEventName } from '../log-events.js';
 import type { OurAddresses } from './our-addresses.js';
 import type { Resolver } from './next-hop.js';
+import type { EdgeMedia } from '../media/edge-media.js';
 
 /** A transaction waiting for a route answer (Kamailio t_suspend). */
 export interface Suspended {
@@ -112,7 +113,9 @@ export type ProxyCounter =
   | 'branches_started'
   | 'branch_timeouts'
   | 'branch_transport_errors'
-  | 'cancels_sent';
+  | 'cancels_sent'
+  | 'media_bypassed'
+  | 'media_answer_failures';
 
 export interface ProxyContext {
   readonly config: EdgeConfig;
@@ -144,6 +147,8 @@ export interface ProxyContext {
   readonly tracksCalls: boolean;
   /** An initial INVITE got its route answer and is being relayed: the call's dialog id goes on our Record-Route. */
   callStarted(call: StartedCall): void;
+  /** Media anchoring (edge `media.enabled` and a media client); undefined: SDP always goes through unchanged. */
+  readonly media: EdgeMedia | undefined;
   /** The transaction and all its branches are gone. */
   onReleased(txId: string): void;
   log(event: EdgeLogEventName, fields: Record<string, unknown>): void;

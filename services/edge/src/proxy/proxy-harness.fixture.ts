@@ -8,6 +8,9 @@
 import { edgeLogEvents } from '../log-events.js';
 import type { DialogEvent, RouteAnswer, RouteParams } from '@sipmesh/contracts';
 import { DialogTracker } from '../dialogs/dialog-tracker.js';
+import { EdgeMedia } from '../media/edge-media.js';
+import type { MediaClient } from '../media/media-client.js';
+import { MediaSessions } from '../media/media-sessions.js';
 import { loadConfig } from '@sipmesh/runtime';
 import { edgeConfigSchema, type EdgeConfig } from '../config/edge-config.js';
 import { deriveTransactionTimers, ManualTimerWheel, TransactionTable } from '../transaction/index.js';
@@ -149,6 +152,8 @@ export interface HarnessOptions {
   resolver?: Resolver;
   /** Track calls (dialog-tracker.ts); their dialog events collect in `dialogEvents`. */
   calls?: boolean;
+  /** Media anchoring with this client (a FakeMediaClient), unless config `media.enabled` is false; its mode from `media.onUnavailable`. */
+  media?: MediaClient;
 }
 
 export interface CompletedRecord {
@@ -167,6 +172,7 @@ export class ProxyHarness {
   readonly completed: CompletedRecord[] = [];
   readonly dialogEvents: DialogEvent[] = [];
   readonly calls: DialogTracker | undefined;
+  readonly media: EdgeMedia | undefined;
   readonly logs: { level: string; event: string; fields: Record<string, unknown> }[] = [];
   private readonly counterValues = new Map<string, number>();
   private readonly listeners: readonly Listener[];
@@ -185,7 +191,24 @@ export class ProxyHarness {
     if (!profiles.ok) throw new Error(profiles.error.message);
     this.table = new TransactionTable({ maxTransactions: this.config.transactions.maxActive });
     this.transports = new RecordingTransports(this.listeners, () => this.wheel.now());
-    const calls = options.calls ? new DialogTracker({ edgeId: this.config.id, maxDurationMs: this.config.dialogs.maxDurationS * 1000, now: () => this.wheel.now(), sink: { emit: (e) => this.dialogEvents.push(e) } }) : undefined;
+    const log = (event: Parameters<EdgeCore['log']>[0], fields: Record<string, unknown>): void => {
+      this.logs.push({ level: edgeLogEvents[event].level, event, fields });
+    };
+    const counters = { inc: (name: EdgeCounter, by = 1) => this.counterValues.set(name, (this.counterValues.get(name) ?? 0) + by) };
+    const media =
+      options.media !== undefined && this.config.media.enabled
+        ? new EdgeMedia({ client: options.media, sessions: new MediaSessions(this.config.dialogs.maxDurationS * 1000, () => this.wheel.now()), onUnavailable: this.config.media.onUnavailable, counters, log })
+        : undefined;
+    this.media = media;
+    const calls = options.calls
+      ? new DialogTracker({
+          edgeId: this.config.id,
+          maxDurationMs: this.config.dialogs.maxDurationS * 1000,
+          now: () => this.wheel.now(),
+          sink: { emit: (e) => this.dialogEvents.push(e) },
+          ...(media ? { onTimeout: (c: { dialogId: string; callId: string; fromTag: string }) => media.timedOut(c.callId, c.fromTag, c.dialogId) } : {}),
+        })
+      : undefined;
     this.calls = calls;
     this.core = new EdgeCore({
       config: this.config,
@@ -196,7 +219,7 @@ export class ProxyHarness {
       resolver: options.resolver ?? new NextHopResolver(new Set(this.listeners.map((l) => l.transport))),
       transports: this.transports,
       router: this.router,
-      counters: { inc: (name: EdgeCounter, by = 1) => this.counterValues.set(name, (this.counterValues.get(name) ?? 0) + by) },
+      counters,
       tracer: undefined,
       now: () => this.wheel.now(),
       onCompleted: (tx, req, inbound) => {
@@ -204,9 +227,8 @@ export class ProxyHarness {
         calls?.completed(tx);
       },
       ...(calls ? { onCallStarted: (call: StartedCall) => calls.started(call) } : {}),
-      log: (event, fields) => {
-        this.logs.push({ level: edgeLogEvents[event].level, event, fields });
-      },
+      ...(media ? { media } : {}),
+      log,
     });
   }
 

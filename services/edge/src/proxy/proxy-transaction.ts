@@ -31,7 +31,8 @@ import { createsDialog, offsetCseq, offsetRecordRouteParams, replaceCseq } from 
 import { CodeSet } from './failover-codes.js';
 import { chooseNextHop, isOurUri, type RouteSet } from './route-set.js';
 import { contactWithAlias, requestAlias, responseAlias } from './nat-alias.js';
-import { accRecordRouteParam, dialogRecordRouteParam } from './dialog-acc.js';
+import { accRecordRouteParam, dialogRecordRouteParam, mediaRecordRouteParam } from './dialog-acc.js';
+import { TransactionMedia, UNCHANGED, type Rewrite } from './transaction-media.js';
 import { bestResponseIndex } from './response-selection.js';
 import { REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOutcome } from './proxy-context.js';
 import type { ResolveResult } from './next-hop.js';
@@ -92,6 +93,10 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
   private dialogId: string | undefined;
   private branchCounter = 0;
   private pendingStarts = 0;
+  /** The media of an anchored call (transaction-media.ts); undefined: SDP goes through unchanged. */
+  private media: TransactionMedia | undefined;
+  /** The request's SDP as media-control rewrote it, sent to every branch. */
+  private offerBody: Buffer | undefined;
   private readonly reliableUpstream: boolean;
   private readonly serverSide: ServerSide;
 
@@ -133,7 +138,12 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
         inDialog.acc = { flags };
         this.answer = inDialog;
       }
+      if (this.anchorInDialog()) {
+        this.offerThen(() => this.applyRoutes(inDialog));
+        return;
+      }
       this.applyRoutes(inDialog);
+      this.afterInDialogRelay();
       return;
     }
     const received = this.init.routeSet.received;
@@ -255,7 +265,91 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     }
     this.state = 'relaying';
     this.startCall(answer);
+    if (this.anchorCall(answer)) {
+      this.offerThen(() => this.applyRoutes(answer));
+      return;
+    }
     this.applyRoutes(answer);
+  }
+
+  // ---- media anchoring (transaction-media.ts) ------------------------------------------------
+
+  /** An initial INVITE whose route answer has `media`: anchored; true when its offer must be made first. */
+  private anchorCall(answer: RouteAnswer): boolean {
+    const media = this.ctx.media;
+    const req = this.req;
+    const callerTag = req.from.tag;
+    if (media === undefined || answer.media === undefined || this.media !== undefined || req.method !== 'INVITE' || callerTag === undefined) return false;
+    this.media = new TransactionMedia(this.ctx, media, req, this.init.inbound.source.ip, { callId: req.callId, callerTag, dialogId: this.dialogId, flags: answer.media }, true);
+    media.sessions.set(req.callId, callerTag, answer.media);
+    if (answer.record_route === false) this.ctx.log('media_not_record_routed', { txId: this.txId, callId: req.callId });
+    return this.media.offersInRequest;
+  }
+
+  /** An in-dialog request of an anchored call (`mc` on our Route entry); true when it carries an offer to make first. */
+  private anchorInDialog(): boolean {
+    const media = this.ctx.media;
+    const callerTag = this.init.routeSet.mediaCallerTag;
+    if (media === undefined || callerTag === undefined) return false;
+    const req = this.req;
+    const flags = media.sessions.get(req.callId, callerTag);
+    this.media = new TransactionMedia(this.ctx, media, req, this.init.inbound.source.ip, { callId: req.callId, callerTag, dialogId: this.init.routeSet.dialogId, flags }, false);
+    return this.media.offersInRequest;
+  }
+
+  /** A BYE of an anchored call: its media goes once the BYE is on its way (never delayed by it). */
+  private afterInDialogRelay(): void {
+    const media = this.ctx.media;
+    if (this.req.method !== 'BYE' || media === undefined || this.media === undefined) return;
+    media.deleteCall(this.media.dialog, 'bye');
+  }
+
+  /**
+   * Makes the request's offer, then `next` relays it with the rewritten SDP. Meanwhile the
+   * transaction stays cancellable (a CANCEL answers 487 at once; the call's media goes when the
+   * offer comes back).
+   */
+  private offerThen(next: () => void): void {
+    const media = this.media;
+    if (media === undefined) return;
+    void media.offerRequest().then((r) => {
+      if (this.finalSent || this.cancelled) {
+        if (r.kind === 'anchored') media.abandoned(this.cancelled);
+        return;
+      }
+      switch (r.kind) {
+        case 'anchored':
+          this.offerBody = r.body;
+          next();
+          this.afterInDialogRelay();
+          return;
+        case 'bypass':
+          this.media = undefined;
+          if (!this.init.inDialog) this.ctx.media?.sessions.drop(this.req.callId, media.dialog.callerTag);
+          next();
+          return;
+        case 'refuse':
+          this.replyLocally(r.status, r.reason, NO_HEADERS, 'local_error');
+          return;
+      }
+    });
+  }
+
+  /** Sends a response upstream, its SDP rewritten when the call is anchored, in the order responses came. */
+  private upstream(res: SipResponse, branch: Branch, send: (bytes: Buffer) => void, extra: readonly string[] = NO_HEADERS): void {
+    const media = this.media;
+    if (media === undefined) {
+      send(this.forwardable(res, branch, extra));
+      return;
+    }
+    const rewrite: Rewrite = extra === NO_HEADERS ? media.rewrite(res, branch.dest.ip) : UNCHANGED;
+    media.upstream(rewrite, (body) => send(this.forwardable(res, branch, extra, body)));
+  }
+
+  /** A response made here, behind any relayed one still waiting for its SDP. */
+  private inTurn(send: () => void): void {
+    if (this.media === undefined) send();
+    else this.media.upstream(UNCHANGED, send);
   }
 
   /** The first route answer of an initial INVITE makes it a call the edge tracks (once, whatever re-asks follow). */
@@ -268,7 +362,8 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
 
   /** Our Record-Route parameters: the dialog's accounting flags and the call's id. */
   private recordRouteParams(): string {
-    return accRecordRouteParam(this.answer?.acc) + dialogRecordRouteParam(this.dialogId);
+    const anchored = this.media !== undefined && !this.init.inDialog ? this.media.dialog.callerTag : undefined;
+    return accRecordRouteParam(this.answer?.acc) + dialogRecordRouteParam(this.dialogId) + mediaRecordRouteParam(anchored);
   }
 
   /**
@@ -370,6 +465,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       ...(cseq !== undefined ? { cseq } : {}),
       ...this.contactAliasFor(),
       ...(this.recordRoute ? { recordRouteParams: this.recordRouteParams() } : {}),
+      ...(this.offerBody !== undefined ? { body: this.offerBody } : {}),
     };
     const built = buildBranchRequest(input);
     const branch = new Branch(this.ctx, this, {
@@ -427,21 +523,21 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
 
   private readonly failedRoutes: FailedRoute[] = [];
 
-  onBranchProvisional(_branch: Branch, status: number, res: SipResponse): void {
+  onBranchProvisional(branch: Branch, status: number, res: SipResponse): void {
     if (this.finalSent) return;
-    const bytes = this.forwardable(res, _branch);
-    if (this.server instanceof InviteServerTransaction) this.server.sendProvisional(status, bytes);
-    else this.server.sendProvisional(status, bytes);
+    this.upstream(res, branch, (bytes) => {
+      if (this.server instanceof InviteServerTransaction) this.server.sendProvisional(status, bytes);
+      else this.server.sendProvisional(status, bytes);
+    });
   }
 
   onBranch2xx(branch: Branch, status: number, res: SipResponse): void {
     // §16.7 step 5: every 2xx is forwarded at once, even after another final (RFC 6026 Accepted).
     endRelaySpan(branch.span, status);
     branch.span = undefined;
-    const bytes = this.forwardable(res, branch);
     const first = !this.finalSent;
     this.finalSent = true;
-    this.server.sendFinal(status, bytes);
+    this.upstream(res, branch, (bytes) => this.server.sendFinal(status, bytes));
     if (first) {
       this.state = 'completed';
       this.complete(status, res.reason, 'relayed', { toTag: res.to.tag, ruri: branch.requestUri, dstUri: branch.route.dst_uri });
@@ -530,10 +626,11 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       return;
     }
     const extra = best.status === 401 || best.status === 407 ? this.collectChallenges(best.res) : NO_HEADERS;
-    const bytes = this.forwardable(best.res, best.branch, extra);
     this.finalSent = true;
     this.state = 'completed';
-    this.server.sendFinal(best.status, bytes);
+    const res = best.res;
+    const status = best.status;
+    this.upstream(res, best.branch, (bytes) => this.server.sendFinal(status, bytes), extra);
     this.complete(best.status, best.reason, outcome, { toTag: best.res.to.tag, ruri: best.branch.requestUri, dstUri: best.branch.route.dst_uri });
   }
 
@@ -571,8 +668,8 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
 
   // ---- responses upstream ----------------------------------------------------------------
 
-  private forwardable(res: SipResponse, branch: Branch, extra: readonly string[] = NO_HEADERS): Buffer {
-    return forwardResponse(res, branch.restore, extra, this.reliableUpstream, this.responseAlias(res, branch));
+  private forwardable(res: SipResponse, branch: Branch, extra: readonly string[] = NO_HEADERS, body?: Buffer): Buffer {
+    return forwardResponse(res, branch.restore, extra, this.reliableUpstream, this.responseAlias(res, branch), body);
   }
 
   /**
@@ -613,7 +710,8 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     if (this.finalSent) return;
     this.finalSent = true;
     this.state = 'completed';
-    this.server.sendFinal(status, this.localResponse(status, reason, headers, body));
+    const bytes = this.localResponse(status, reason, headers, body);
+    this.inTurn(() => this.server.sendFinal(status, bytes));
     this.complete(status, reason, outcome, { toTag: this.req.to.tag ?? this.toTag, ruri: undefined, dstUri: undefined });
   }
 
@@ -638,6 +736,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       finalDstUri: final.dstUri,
       dialogId: this.dialogId ?? this.init.routeSet.dialogId,
     });
+    this.media?.completed(status, this.cancelled, final.toTag);
     this.maybeSettle();
   }
 
@@ -691,11 +790,8 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.settled = true;
     this.serverSide.owner = undefined;
     const server = this.server;
-    const reliable = this.reliableUpstream;
-    for (const b of this.branches) {
-      const restore = b.restore;
-      b.detach((status, res) => server.sendFinal(status, forwardResponse(res, restore, NO_HEADERS, reliable, this.responseAlias(res, b))));
-    }
+    // A 2xx retransmitted after this (RFC 6026 §7.2) gets the SDP its first copy got (cached).
+    for (const b of this.branches) b.detach((status, res) => this.upstream(res, b, (bytes) => server.sendFinal(status, bytes)));
     this.ctx.onReleased(this.txId);
   }
 
@@ -730,8 +826,9 @@ class FailedRoute {
  * number put back when the branch changed them, extra header lines (collected challenges) appended,
  * the Contact of a user agent behind NAT given its alias.
  */
-function forwardResponse(res: SipResponse, restore: Branch['restore'], extra: readonly string[], reliable: boolean, contactAlias?: string): Buffer {
+function forwardResponse(res: SipResponse, restore: Branch['restore'], extra: readonly string[], reliable: boolean, contactAlias?: string, body?: Buffer): Buffer {
   const edits = new MessageEdits();
+  if (body !== undefined) edits.setBody(body);
   if (contactAlias !== undefined) {
     const field = res.headerFields('contact')[0];
     const contact = res.contacts[0];

@@ -17,7 +17,7 @@ import type { OurAddresses } from './our-addresses.js';
 import { readCseqOffset, type DialogCseqOffset } from './dialog-cseq.js';
 import { defaultPortFor } from './via-handling.js';
 import { ruriAlias } from './nat-alias.js';
-import { readAccFlags, readDialogId, type AccFlag } from './dialog-acc.js';
+import { readAccFlags, readDialogId, readMediaCallerTag, type AccFlag } from './dialog-acc.js';
 
 export interface RouteSet {
   /** Request-URI after strict-router compatibility. */
@@ -50,6 +50,8 @@ export interface RouteSet {
   accFlags?: AccFlag[];
   /** The call's dialog id, from the `did` parameter of our own Route entry (the edge that tracks the call wrote it). */
   dialogId?: string;
+  /** The caller's tag of a call whose media the edge anchored, from the `mc` parameter of our own Route entry (dialog-acc.ts). */
+  mediaCallerTag?: string;
 }
 
 export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
@@ -59,6 +61,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
   let cseqOffset: DialogCseqOffset | undefined;
   let accFlags: AccFlag[] | undefined;
   let dialogId: string | undefined;
+  let mediaCallerTag: string | undefined;
   const ruri = req.uri;
   if (routes.length > 0 && ruri && ruri.user === undefined && isOurUri(ruri, ours)) {
     // §16.4: the previous element was a strict router and put our Record-Route URI into the R-URI.
@@ -70,6 +73,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
       cseqOffset = readCseqOffset(ruri.params);
       accFlags = readAccFlags(ruri.params);
       dialogId = readDialogId(ruri.params);
+      mediaCallerTag = readMediaCallerTag(ruri.params);
     }
   }
   let popped = 0;
@@ -84,6 +88,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
     cseqOffset ??= readCseqOffset(uri.params);
     accFlags ??= readAccFlags(uri.params);
     dialogId ??= readDialogId(uri.params);
+    mediaCallerTag ??= readMediaCallerTag(uri.params);
     // A single entry unless we wrote two (double Record-Route, r2=on).
     if (!uri.params.has('r2')) break;
   }
@@ -92,6 +97,7 @@ export function processRoutes(req: SipRequest, ours: OurAddresses): RouteSet {
   if (cseqOffset !== undefined) set.cseqOffset = cseqOffset;
   if (accFlags !== undefined) set.accFlags = accFlags;
   if (dialogId !== undefined) set.dialogId = dialogId;
+  if (mediaCallerTag !== undefined) set.mediaCallerTag = mediaCallerTag;
   return set;
 }
 
