@@ -16,6 +16,7 @@
 import { isDialogId, type DialogEvent } from '@sipmesh/contracts';
 import type { Express, Request, Response } from 'express';
 import type pg from 'pg';
+import { CDR_PATCH_COLUMNS } from './cdr-rows.js';
 
 export const CdrQueryErrorCode = {
   badParameter: 'ACCOUNTING_ERR_BAD_PARAMETER',
@@ -50,7 +51,7 @@ export const CDR_LIMIT_MAX = 10_000;
 export const CSV_CHUNK_ROWS = 5_000;
 
 /** The columns of an answer, in the table's order: the CSV header and the JSON keys. */
-export const CDR_COLUMNS = ['id', 'dialog_id', 'callid', 'from_tag', 'to_tag', 'caller', 'caller_user', 'caller_domain', 'callee', 'callee_user', 'callee_domain', 'src_ip', 'answered_ruri', 'dst_uri', 'start_time', 'answer_time', 'end_time', 'duration', 'disposition', 'hangup', 'sip_code', 'sip_reason', 'bye_code', 'edge', 'policy', 'trace_id', 'extra'] as const;
+export const CDR_COLUMNS = ['id', ...CDR_PATCH_COLUMNS] as const;
 const TIME_COLUMNS: ReadonlySet<string> = new Set(['start_time', 'answer_time', 'end_time']);
 
 /** One CDR as answered: times in UTC as ISO 8601 with milliseconds, duration in seconds. */

@@ -44,6 +44,36 @@ export interface CdrPatch {
   extra: Record<string, string>;
 }
 
+/** The `cdrs` columns a patch writes, in table order (every one but the serial id). */
+export const CDR_PATCH_COLUMNS = [
+  'dialog_id',
+  'callid',
+  'from_tag',
+  'to_tag',
+  'caller',
+  'caller_user',
+  'caller_domain',
+  'callee',
+  'callee_user',
+  'callee_domain',
+  'src_ip',
+  'answered_ruri',
+  'dst_uri',
+  'start_time',
+  'answer_time',
+  'end_time',
+  'duration',
+  'disposition',
+  'hangup',
+  'sip_code',
+  'sip_reason',
+  'bye_code',
+  'edge',
+  'policy',
+  'trace_id',
+  'extra',
+] as const satisfies readonly (keyof CdrPatch)[];
+
 /** What a `recovered` ended event says: the BYE's time, code and From tag. */
 export interface RecoveredEnd {
   dialog_id: string;

@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import { inTransaction } from './acc-store.js';
-import { PROVISIONAL_HANGUPS, type CdrPatch, type RecoveredEnd } from './cdr-rows.js';
+import { CDR_PATCH_COLUMNS, PROVISIONAL_HANGUPS, type CdrPatch, type RecoveredEnd } from './cdr-rows.js';
 
 /** A run of a batch: call patches and recovered ends, then (optionally) an edge's reset. */
 export interface CdrStep {
@@ -23,34 +23,7 @@ export interface CdrWriteResult {
   closed: string[];
 }
 
-const COLUMNS = [
-  'dialog_id',
-  'callid',
-  'from_tag',
-  'to_tag',
-  'caller',
-  'caller_user',
-  'caller_domain',
-  'callee',
-  'callee_user',
-  'callee_domain',
-  'src_ip',
-  'answered_ruri',
-  'dst_uri',
-  'start_time',
-  'answer_time',
-  'end_time',
-  'duration',
-  'disposition',
-  'hangup',
-  'sip_code',
-  'sip_reason',
-  'bye_code',
-  'edge',
-  'policy',
-  'trace_id',
-  'extra',
-] as const satisfies readonly (keyof CdrPatch)[];
+const COLUMNS = CDR_PATCH_COLUMNS;
 
 const TEXT_FILLED_ONCE = ['callid', 'from_tag', 'to_tag', 'caller', 'caller_user', 'caller_domain', 'callee', 'callee_user', 'callee_domain', 'src_ip', 'answered_ruri', 'dst_uri', 'sip_reason', 'edge', 'policy', 'trace_id'];
 const END_COLUMNS = ['end_time', 'duration', 'disposition', 'hangup', 'bye_code'];
