@@ -5,9 +5,7 @@
  * the last test runs a private nats-server (JetStream), stops it while 1,000 events are published
  * and reads the stream back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EVENT_COUNT_HEADER, EVENTS_STREAM, subjects } from '@sipmesh/contracts';
@@ -17,6 +15,7 @@ import { EventBatcher } from './event-batcher.js';
 import { encodeSpoolRecord, parseSpoolSegment } from './event-spool-record.js';
 import { EventDelivery, SpoolErrorCode, SpoolingPublisher, type SpoolBus, type SpoolOptions } from './event-spool.js';
 import type { EdgeLogEventName } from '../log-events.js';
+import { startNatsServer, type PrivateNatsServer } from '../../../../test/helpers/nats-server.js';
 
 const TX = 'sipmesh.events.v1.transaction.completed';
 const DIALOG = 'sipmesh.events.v1.dialog.started';
@@ -339,15 +338,14 @@ describe('SpoolingPublisher', () => {
 });
 
 describe('SpoolingPublisher over a real NATS server', () => {
-  const NATS_SERVER_BIN = '/usr/sbin/nats-server';
-  let server: ChildProcess | undefined;
+  let nats: PrivateNatsServer | undefined;
   let bus: Bus | undefined;
 
   afterEach(async () => {
     await bus?.close();
     bus = undefined;
-    await stopServer(server);
-    server = undefined;
+    await nats?.dispose();
+    nats = undefined;
   });
 
   const id = (i: number): string => `ev-${String(i).padStart(5, '0')}`;
@@ -359,11 +357,10 @@ describe('SpoolingPublisher over a real NATS server', () => {
    * the event ids the stream holds, in stream order.
    */
   async function outage(whilePublishing: boolean): Promise<string[]> {
-    const port = await freePort();
-    const storeDir = await tempDir();
     const spoolDir = await tempDir();
-    server = await startServer(port, storeDir);
-    bus = await connectNatsBus({ servers: `127.0.0.1:${port}`, name: 'edge-spool-test', reconnectTimeWaitMs: 100, reconnectJitterMs: 20, jetStreamTimeoutMs: 1_000 });
+    const server = await startNatsServer();
+    nats = server;
+    bus = await connectNatsBus({ servers: server.url, name: 'edge-spool-test', reconnectTimeWaitMs: 100, reconnectJitterMs: 20, jetStreamTimeoutMs: 1_000 });
     await bus.ensureStream(EVENTS_STREAM, [subjects.events.all], { duplicateWindowMs: 120_000 });
     const { spool } = await openSpool(bus, spoolDir, { maxBytes: 64 << 20, retryMinMs: 50, retryMaxMs: 500 });
     const outcome = { published: 0, spooled: 0, failed: [] as string[] };
@@ -377,8 +374,9 @@ describe('SpoolingPublisher over a real NATS server', () => {
     for (let i = 0; i < 100; i++) add(i);
     await waitFor(() => outcome.published === 100);
 
-    const stopped = stopServer(server);
-    server = undefined;
+    // SIGTERM, not SIGKILL: JetStream acknowledges a message before its file store flushes it,
+    // so a SIGKILL can lose acknowledged messages inside nats-server, which is not what this is about.
+    const stopped = server.stop();
     if (!whilePublishing) {
       await stopped;
       await waitFor(() => bus?.status === BusStatus.reconnecting);
@@ -395,7 +393,7 @@ describe('SpoolingPublisher over a real NATS server', () => {
     expect(spool.pendingMessages).toBe(outcome.spooled);
     expect((await segments(spoolDir)).length).toBeGreaterThan(0);
 
-    server = await startServer(port, storeDir);
+    await server.start();
     await waitFor(() => !spool.engaged, 20_000);
     expect(spool.pendingMessages).toBe(0);
     expect(await segments(spoolDir)).toEqual([]);
@@ -421,51 +419,5 @@ describe('SpoolingPublisher over a real NATS server', () => {
     expect(ids).toHaveLength(1100);
     expect([...ids].sort()).toEqual(Array.from({ length: 1100 }, (_, i) => id(i)));
   });
-
-  function startServer(port: number, storeDir: string): Promise<ChildProcess> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(NATS_SERVER_BIN, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let output = '';
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`nats-server did not start: ${output}`));
-      }, 10_000);
-      child.stderr?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Server is ready')) {
-          clearTimeout(timer);
-          resolve(child);
-        }
-      });
-      child.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-    });
-  }
 });
 
-/**
- * SIGTERM, not SIGKILL: JetStream acknowledges a message before its file store flushes it, so a
- * SIGKILL can lose acknowledged messages inside nats-server, which is not what this test is about.
- */
-async function stopServer(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
