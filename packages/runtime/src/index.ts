@@ -93,3 +93,5 @@ export { MemoryCallProfiles } from './calls/memory-call-profiles.js';
 export type { MemoryCallProfilesOptions } from './calls/memory-call-profiles.js';
 export { DEFAULT_CALL_PROFILES_KEY_PREFIX, RedisCallProfiles } from './calls/redis-call-profiles.js';
 export type { RedisCallProfilesConnectOptions, RedisCallProfilesOptions } from './calls/redis-call-profiles.js';
+export { luaScript, runLua } from './data/redis-lua.js';
+export type { LuaScript } from './data/redis-lua.js';

@@ -3,16 +3,7 @@
  * routers from both taking the last slot of a profile (a read then a write from the client would
  * let both read "one free"). Key layout: see redis-call-profiles.ts.
  */
-import { createHash } from 'node:crypto';
-
-export interface LuaScript {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function script(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
+import { luaScript as script } from '../data/redis-lua.js';
 
 /**
  * Check every profile/value, then add the dialog to all of them or to none.

@@ -18,7 +18,8 @@
  */
 import { Redis } from 'ioredis';
 import { CallProfilesError, CallProfilesErrorCode, checkProfile, checkTryAdd, type CallProfileEntry, type CallProfiles, type CallProfileSize, type TryAddResult } from './call-profiles.js';
-import { REMOVE, TRY_ADD, type LuaScript } from './redis-call-profile-scripts.js';
+import { runLua, type LuaScript } from '../data/redis-lua.js';
+import { REMOVE, TRY_ADD } from './redis-call-profile-scripts.js';
 
 export const DEFAULT_CALL_PROFILES_KEY_PREFIX = 'sipmesh:calls:';
 
@@ -169,13 +170,8 @@ export class RedisCallProfiles implements CallProfiles {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  private async run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    try {
-      return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (e) {
-      if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
-      return this.redis.eval(script.source, keys.length, ...keys, ...args);
-    }
+  private run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return runLua(this.redis, script, keys, args);
   }
 }
 

@@ -3,8 +3,8 @@
  * the nonce first. One key per nonce holding the highest nc, compared and raised in one Lua script
  * (atomic: two instances cannot both accept the same nc), gone when the nonce expires.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { luaScript, runLua } from '@sipmesh/runtime';
 import type { NonceCountTracker } from './nonce-count.js';
 
 export interface RedisNonceCountOptions {
@@ -15,15 +15,13 @@ export interface RedisNonceCountOptions {
 }
 
 /** KEYS[1] nonce key; ARGV[1] nc; ARGV[2] ms until the nonce expires. 1: accepted, 0: replay. */
-const ACCEPT_SCRIPT = `
+const ACCEPT = luaScript(`
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
 local nc = tonumber(ARGV[1])
 if nc <= last then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
-`;
-
-const ACCEPT_SHA = createHash('sha1').update(ACCEPT_SCRIPT).digest('hex');
+`);
 
 export class RedisNonceCountTracker implements NonceCountTracker {
   private readonly keyPrefix: string;
@@ -42,14 +40,7 @@ export class RedisNonceCountTracker implements NonceCountTracker {
     const ttlMs = Math.ceil(expiresAtMs - this.now());
     if (!Number.isInteger(nc) || nc < 1 || ttlMs <= 0) return false;
     const key = this.keyPrefix + nonce;
-    let accepted: unknown;
-    try {
-      // By hash: the script text is not sent with every REGISTER.
-      accepted = await this.redis.evalsha(ACCEPT_SHA, 1, key, nc, ttlMs);
-    } catch (e) {
-      if (!String((e as Error).message).includes('NOSCRIPT')) throw e;
-      accepted = await this.redis.eval(ACCEPT_SCRIPT, 1, key, nc, ttlMs);
-    }
-    return accepted === 1;
+    // By hash: the script text is not sent with every REGISTER.
+    return (await runLua(this.redis, ACCEPT, [key], [nc, ttlMs])) === 1;
   }
 }

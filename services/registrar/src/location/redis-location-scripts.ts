@@ -4,16 +4,7 @@
  * connection per writer, since WATCH state belongs to a connection). Key layout: see
  * redis-location-store.ts.
  */
-import { createHash } from 'node:crypto';
-
-export interface LuaScript {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function script(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
+import { luaScript as script } from '@sipmesh/runtime';
 
 /**
  * Read one AoR, deleting the bindings expired at ARGV[1].

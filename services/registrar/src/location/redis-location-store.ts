@@ -18,6 +18,7 @@
  * touches the AoR key and the shared index, which would need one hash slot.
  */
 import type { Redis } from 'ioredis';
+import { runLua, type LuaScript } from '@sipmesh/runtime';
 import { isLive, type Binding } from './binding.js';
 import { decodeBinding, encodeBinding } from './binding-codec.js';
 import { systemClock, type Clock } from './clock.js';
@@ -32,7 +33,7 @@ import {
   type ReplaceResult,
   type SweepResult,
 } from './location-store.js';
-import { READ_AOR, REPLACE_AOR, type LuaScript } from './redis-location-scripts.js';
+import { READ_AOR, REPLACE_AOR } from './redis-location-scripts.js';
 import { removeBindings, removeContactBindings } from './update-aor.js';
 
 export const DEFAULT_LOCATION_KEY_PREFIX = 'sipmesh:loc:';
@@ -227,12 +228,7 @@ export class RedisLocationStore implements LocationStore {
     return { version, live, dead, vanished };
   }
 
-  private async run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    try {
-      return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (e) {
-      if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
-      return this.redis.eval(script.source, keys.length, ...keys, ...args);
-    }
+  private run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return runLua(this.redis, script, keys, args);
   }
 }
