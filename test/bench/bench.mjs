@@ -8,11 +8,14 @@
  * (test/bench/sut-registrar.sh, registrar-bench.mjs), then registrar lookups/s and Redis memory.
  * The `accounting` scenario (accounting-bench.mjs, opt-in) measures the accounting service: events
  * ingested per second into PostgreSQL, and the delay from a call's BYE to its CDR row.
+ * The `media` scenario (media-bench.mjs, opt-in) measures offer/answer/delete cycles through
+ * media-control over NATS and straight to the same rtpengine over ng.
  * With --compare, Kamailio K3 (evapi external router) runs the same rates in the same session,
  * interleaved, through the anchor harness (KAMAILIO_BENCH or /work/shared/bench).
  * `node test/bench/bench.mjs --help` lists the options.
  */
 import { ACCOUNTING_DEFAULTS, formatAccountingBench, formatIngestRun, postgresProblem, runAccountingIngest, runByeToCdr } from './accounting-bench.mjs';
+import { formatMediaBench, formatMediaRun, MEDIA_DEFAULTS, mediaProblem, runMediaBench } from './media-bench.mjs';
 import { formatRouterBench, runRouterBench } from './router-bench.mjs';
 import {
   formatKamailioComparison,
@@ -54,18 +57,21 @@ const DEFAULTS = {
   otherMaxPct: 10,
 };
 /** Scenarios with their own runner (no SIPp rate search). */
-const SEPARATE = new Set(['router', 'accounting']);
+const SEPARATE = new Set(['router', 'accounting', 'media']);
 
 const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/bench.mjs [options])
 
-  --scenarios call,message,router,register[,accounting]   which scenarios (default the first four; router: the router alone
+  --scenarios call,message,router,register[,accounting][,media]   which scenarios (default the first four; router: the router alone
                              with 100,000 lcr rules and 100,000 mtree prefixes, decisions/s, latency, reload;
                              register (~2.5 min at today's rates): REGISTER + 401 + REGISTER with digest through edge +
                              registrar (Redis location) over NATS (sut-registrar.sh), a new AoR per registration;
                              then registrar lookups/s over NATS and Redis memory per 100,000 bindings;
                              accounting (opt-in, ~3 min, needs PostgreSQL): events ingested per second into
                              PostgreSQL by the accounting service, then the BYE -> CDR row delay of SIPp calls
-                             through edge + router + accounting)
+                             through edge + router + accounting;
+                             media (opt-in, ~1-2 min, needs rtpengine): offer -> answer -> delete cycles through
+                             media-control over its own nats-server, and the same cycles straight to the same
+                             rtpengine over ng (the overhead of media-control + NATS); no SIPp)
   --duration S               seconds of traffic per run (default ${DEFAULTS.durationS}; calls = rate x S)
   --rates-call "R1 R2 ..."   coarse rate ladder for calls (default ${DEFAULTS.rates.call.join(' ')})
   --rates-message "R1 ..."   coarse rate ladder for MESSAGE (default ${DEFAULTS.rates.message.join(' ')})
@@ -88,6 +94,11 @@ const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/ben
   --acc-set path=value       accounting: extra override of the accounting service (repeatable), e.g. consumer.fetchWaitMs=5000
   --acc-pg URL               accounting: PostgreSQL server (default ${ACCOUNTING_DEFAULTS.pgUrl}); its database
                              ${ACCOUNTING_DEFAULTS.database} is dropped and created for every measurement
+  --media-concurrency N      media: calls in flight of the main measurement (default ${MEDIA_DEFAULTS.concurrency})
+  --media-seconds S          media: seconds of the main measurement (default ${MEDIA_DEFAULTS.seconds}, after ${MEDIA_DEFAULTS.warmupS} s warm-up);
+                             the sweep's measurements take half as long
+  --media-sweep "N ..."      media: other numbers of calls in flight, each measured too (default ${MEDIA_DEFAULTS.sweep.join(' ')}; none: no sweep)
+  --media-set path=value     media: extra override of media-control (repeatable), e.g. rtpengine.maxInFlightPerInstance=128
   --rcvbuf BYTES             edge UDP SO_RCVBUF request (default 4194304, the edge's own default; with
                              --compare Kamailio gets the same, -b, unless KAM_MAXBUF is set)
   --profile DIR              node --cpu-prof for edge and router; prints their hot spots over the UAC window
@@ -99,7 +110,8 @@ const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/ben
   --keep-traces              keep SIPp rtt/screen files of every run
   --out DIR                  results folder (default .bench/ in the repository)
   --other-max PCT            a dirty run with more than PCT % of a core of other load is re-run (default ${DEFAULTS.otherMaxPct};
-                             accounting: every measurement with more than ${ACCOUNTING_DEFAULTS.otherMaxPct} %, its own threshold)`;
+                             accounting: every measurement with more than ${ACCOUNTING_DEFAULTS.otherMaxPct} %, its own threshold;
+                             media: every measurement with more than ${MEDIA_DEFAULTS.otherMaxPct} %)`;
 
 function parseArgs(argv) {
   const o = {
@@ -118,6 +130,7 @@ function parseArgs(argv) {
     registrarSet: [],
     lookups: true,
     acc: {},
+    media: {},
     rcvbuf: 4194304,
     profileDir: null,
     label: '',
@@ -185,6 +198,20 @@ function parseArgs(argv) {
       case '--acc-pg':
         o.acc.pgUrl = value().replace(/\/+$/, '');
         break;
+      case '--media-concurrency':
+        o.media.concurrency = Number(value());
+        break;
+      case '--media-seconds':
+        o.media.seconds = Number(value());
+        break;
+      case '--media-sweep': {
+        const v = value();
+        o.media.sweep = v === 'none' ? [] : list(v);
+        break;
+      }
+      case '--media-set':
+        (o.media.mediaSet ??= []).push(value());
+        break;
       case '--gran-call':
         o.gran.call = Number(value());
         break;
@@ -240,7 +267,9 @@ function parseArgs(argv) {
         throw new Error(`unknown option "${flag}"\n${USAGE}`);
     }
   }
-  for (const s of o.scenarios) if (!(s in DEFAULTS.rates) && !SEPARATE.has(s)) throw new Error(`unknown scenario "${s}" (call, message, router, register, accounting)`);
+  for (const s of o.scenarios) if (!(s in DEFAULTS.rates) && !SEPARATE.has(s)) throw new Error(`unknown scenario "${s}" (call, message, router, register, accounting, media)`);
+  for (const c of [o.media.concurrency, ...(o.media.sweep ?? [])]) if (c !== undefined && !(Number.isInteger(c) && c >= 1 && c <= 2000)) throw new Error('--media-concurrency and --media-sweep: integers from 1 to 2000');
+  if (o.media.seconds !== undefined && !(o.media.seconds >= 1)) throw new Error('--media-seconds must be at least 1');
   if (o.acc.events !== undefined && !(o.acc.events >= 5)) throw new Error('--acc-events must be at least 5 (one call)');
   if (o.acc.batchSizes !== undefined && !(o.acc.batchSizes.length > 0 && o.acc.batchSizes.every((b) => Number.isInteger(b) && b >= 1 && b <= 10000))) throw new Error('--acc-batch-sizes: integers from 1 to 10000');
   for (const k of ['callRate', 'callSeconds']) if (o.acc[k] !== undefined && !(o.acc[k] > 0)) throw new Error('--acc-rate and --acc-seconds must be > 0');
@@ -274,7 +303,7 @@ function gitState() {
 /** Newest build output of the services the SUT runs (the code measured may be newer than the commit). */
 function buildInfo() {
   const out = {};
-  for (const f of ['services/edge/dist', 'services/router/dist', 'services/registrar/dist', 'packages/runtime/dist', 'contracts/dist']) {
+  for (const f of ['services/edge/dist', 'services/router/dist', 'services/registrar/dist', 'services/media-control/dist', 'packages/runtime/dist', 'contracts/dist']) {
     const dir = path.join(REPO, f);
     if (!existsSync(dir)) continue;
     let newest = 0;
@@ -302,12 +331,13 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
-  for (const cmd of ['sipp', 'nats-server', ...(o.scenarios.includes('register') ? ['redis-server', 'redis-cli'] : [])]) {
+  // media alone needs no SIPp, no edge or router and no SIP ports (its own preflight below)
+  const sip = o.scenarios.some((s) => s !== 'media');
+  for (const cmd of [...(sip ? ['sipp'] : []), 'nats-server', ...(o.scenarios.includes('register') ? ['redis-server', 'redis-cli'] : [])]) {
     if (!inPath(cmd)) throw new Error(`${cmd} not found in PATH (SIPp: apt-get install sip-tester; nats-server: apt-get install nats-server)`);
   }
   for (const f of [
-    'services/edge/dist/main.js',
-    'services/router/dist/main.js',
+    ...(sip ? ['services/edge/dist/main.js', 'services/router/dist/main.js'] : []),
     ...(o.scenarios.includes('register') ? ['services/registrar/dist/main.js'] : []),
     ...(o.scenarios.includes('accounting') ? ['services/accounting/dist/main.js'] : []),
   ]) {
@@ -317,9 +347,13 @@ async function main() {
     const problem = await postgresProblem(o.acc.pgUrl ?? ACCOUNTING_DEFAULTS.pgUrl);
     if (problem !== null) throw new Error(`accounting: ${problem}`);
   }
+  if (o.scenarios.includes('media')) {
+    const problem = mediaProblem();
+    if (problem !== null) throw new Error(`media: ${problem}`);
+  }
   const kamBench = o.compare ? findKamailioBench(o.kamailioBench) : null;
   if (o.compare && kamBench === null) throw new Error('--compare: no Kamailio harness (set KAMAILIO_BENCH or --kamailio-bench to the folder with run_one.sh)');
-  const busy = busyUdpPorts([SIP_PORT, UAS_PORT, UAC_PORT]);
+  const busy = sip ? busyUdpPorts([SIP_PORT, UAS_PORT, UAC_PORT]) : [];
   if (busy.length > 0) throw new Error(`UDP port(s) ${busy.join(', ')} already in use`);
 
   const session = new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
@@ -370,7 +404,7 @@ async function main() {
     }
   };
   noteDisturbance('at start');
-  console.log(`sipmesh bench ${session}: scenarios ${o.scenarios.join(', ')}, ${o.durationS} s per run${o.warmupS > 0 ? ` after ${o.warmupS} s warm-up at 25 %` : ''}${o.compare ? `, compared with Kamailio ${o.kamailioConfig} (${kamBench})` : ''}`);
+  console.log(`sipmesh bench ${session}: scenarios ${o.scenarios.join(', ')}${sip ? `, ${o.durationS} s per run${o.warmupS > 0 ? ` after ${o.warmupS} s warm-up at 25 %` : ''}` : ''}${o.compare ? `, compared with Kamailio ${o.kamailioConfig} (${kamBench})` : ''}`);
   console.log(`results: ${path.join(o.out, `bench-${session}.json`)}; run folders: ${sessionDir}`);
 
   let seq = 0;
@@ -481,6 +515,28 @@ async function main() {
     }
     writeReport();
   }
+  if (o.scenarios.includes('media')) {
+    // media-control over NATS and the same rtpengine straight over ng (media-bench.mjs); no SIPp
+    console.log('\n== media');
+    noteDisturbance('before media');
+    const mediaDir = path.join(sessionDir, `${String(++seq).padStart(3, '0')}-media`);
+    mkdirSync(mediaDir, { recursive: true });
+    try {
+      report.media = await runMediaBench({
+        ...o.media,
+        logDir: mediaDir,
+        onRun: (r) => console.log(formatMediaRun(r)),
+        onDisturbed: (r) => {
+          console.log(`   (disturbed: other processes used ${r.cpu_pct.other} % of a core; measuring ${r.path} with ${r.concurrency} in flight again)`);
+          report.disturbances.push({ run: `media-${r.path}-${r.concurrency}-${r.attempt}`, other_pct: r.cpu_pct.other });
+        },
+      });
+    } catch (error) {
+      report.media = { ok: false, error: error.message };
+      console.log(`media: ERROR ${error.message}`);
+    }
+    writeReport();
+  }
   for (const scenario of o.scenarios.filter((s) => !SEPARATE.has(s))) {
     const systems = o.compare && scenario !== 'register' ? ['sipmesh', o.kamailioConfig] : ['sipmesh'];
     const entry = Object.fromEntries(systems.map((s) => [s, { max_clean_rate: null, first_dirty_rate: null, runs: [] }]));
@@ -573,6 +629,7 @@ async function main() {
     if (ingest?.error) console.log(`accounting ingest: ERROR ${ingest.error}`);
     if (calls?.error) console.log(`accounting calls: ERROR ${calls.error}`);
   }
+  if (report.media) console.log(`\n${report.media.error ? `media: ERROR ${report.media.error}` : formatMediaBench(report.media)}`);
   const targets = { call: 2500, message: 6000, register: REGISTER_DEFAULTS.target };
   if (o.scenarios.some((s) => !SEPARATE.has(s))) console.log('\nissue targets (clean; call/message: edge + router over NATS; register: edge + registrar over NATS with Redis):');
   for (const scenario of o.scenarios.filter((s) => !SEPARATE.has(s))) {
@@ -580,7 +637,8 @@ async function main() {
     if (m !== null) console.log(`  ${scenario}: ${m}/s of ${targets[scenario]}/s ${m >= targets[scenario] ? 'MET' : 'not met'}`);
   }
   console.log(`\nJSON: ${path.join(o.out, `bench-${session}.json`)} (also .bench/latest.json)`);
-  return 0;
+  // a media error or a call left in rtpengine is a failure
+  return report.media && !report.media.ok ? 1 : 0;
 }
 
 /** Summaries of the profiles that a run wrote (edge, router), over the UAC's window. */
