@@ -493,6 +493,42 @@ describe('media anchored in rtpengine through media-control', async () => {
     it('rewrites both SDPs to rtpengine, RTP flows both ways through it, and the BYE deletes the call', async () => {
       await basicCall(env);
     }, 60_000);
+
+    it('shows rtpengine health and the calls it holds on the admin HTTP API (/media/rpc)', async () => {
+      const admin = async (command: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> => {
+        const res = await fetch(`http://127.0.0.1:${env.sipmesh.adminPort}/media/rpc/${command}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
+        expect(res.status, command).toBe(200);
+        return (await res.json()) as Record<string, unknown>;
+      };
+      const listing = (await (await fetch(`http://127.0.0.1:${env.sipmesh.adminPort}/media/rpc`)).json()) as { commands: { name: string }[] };
+      expect(listing.commands.map((c) => c.name)).toEqual(expect.arrayContaining(['rtpengine.show', 'rtpengine.enable', 'media.sessions', 'media.query']));
+      const rtpe = env.rtpes[0] as RtpengineHandle;
+      const show = (await admin('rtpengine.show')) as { instances: { instance: string; state: string }[] };
+      expect(show.instances).toEqual([expect.objectContaining({ instance: `127.0.0.1:${rtpe.ng.port}`, state: 'up' })]);
+
+      // While a call is up it is listed with the instance that holds it, and rtpengine lists it too.
+      const callerRtp = await RtpSocket.open();
+      const calleeRtp = await RtpSocket.open();
+      try {
+        const callee = runSipp({ scenario: scenarioPath('uas-media-call.xml'), role: 'uas', localPort: env.calleePort, calls: 1, timeoutS: 20, variables: { rtp_port: String(calleeRtp.port) } });
+        await callee.ready;
+        const caller = runSipp({ scenario: scenarioPath('uac-media-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${env.sipmesh.sipPort}`, calls: 1, timeoutS: 20, variables: { rtp_port: String(callerRtp.port) }, extraArgs: ['-d', '2000'] });
+        await sidesOf(env, rtpe, callerRtp.port, calleeRtp.port);
+        const [callId] = await callsOf(env, rtpe);
+        const during = (await admin('media.sessions', { rtpengine: true })) as { count: number; sessions: { callId: string; entry: { instance: string } }[]; rtpengine: Record<string, string[]> };
+        expect(during.count).toBe(1);
+        expect(during.sessions).toEqual([expect.objectContaining({ callId, entry: expect.objectContaining({ instance: `127.0.0.1:${rtpe.ng.port}` }) })]);
+        expect(during.rtpengine[`127.0.0.1:${rtpe.ng.port}`]).toEqual([callId]);
+        expect(((await admin('media.query', { call_id: callId })) as { callId: string }).callId).toBe(callId);
+        expect((await caller.done).exitCode).toBe(0);
+        expect((await callee.done).exitCode).toBe(0);
+      } finally {
+        await callerRtp.close();
+        await calleeRtp.close();
+      }
+      expect(await rtpengineEmpty(env)).toEqual([]);
+      await expect.poll(async () => ((await admin('media.sessions')) as { count: number }).count, { timeout: 5_000 }).toBe(0);
+    }, 60_000);
   });
 
   describe('two rtpengine instances behind media-control', () => {
