@@ -9,13 +9,14 @@
  * The `accounting` scenario (accounting-bench.mjs, opt-in) measures the accounting service: events
  * ingested per second into PostgreSQL, and the delay from a call's BYE to its CDR row.
  * The `media` scenario (media-bench.mjs, opt-in) measures offer/answer/delete cycles through
- * media-control over NATS and straight to the same rtpengine over ng.
+ * media-control over NATS and straight to the same rtpengine over ng, then what media anchoring
+ * adds to an INVITE: SIPp calls through edge + router without and with a rule's `media`.
  * With --compare, Kamailio K3 (evapi external router) runs the same rates in the same session,
  * interleaved, through the anchor harness (KAMAILIO_BENCH or /work/shared/bench).
  * `node test/bench/bench.mjs --help` lists the options.
  */
 import { ACCOUNTING_DEFAULTS, formatAccountingBench, formatIngestRun, postgresProblem, runAccountingIngest, runByeToCdr } from './accounting-bench.mjs';
-import { formatMediaBench, formatMediaRun, MEDIA_DEFAULTS, mediaProblem, runMediaBench } from './media-bench.mjs';
+import { formatInviteRun, formatMediaBench, formatMediaRun, MEDIA_DEFAULTS, MEDIA_PARTS, mediaProblem, runMediaBench } from './media-bench.mjs';
 import { formatRouterBench, runRouterBench } from './router-bench.mjs';
 import {
   formatKamailioComparison,
@@ -69,9 +70,11 @@ const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/ben
                              accounting (opt-in, ~3 min, needs PostgreSQL): events ingested per second into
                              PostgreSQL by the accounting service, then the BYE -> CDR row delay of SIPp calls
                              through edge + router + accounting;
-                             media (opt-in, ~1-2 min, needs rtpengine): offer -> answer -> delete cycles through
+                             media (opt-in, ~2.5 min, needs rtpengine): offer -> answer -> delete cycles through
                              media-control over its own nats-server, and the same cycles straight to the same
-                             rtpengine over ng (the overhead of media-control + NATS); no SIPp)
+                             rtpengine over ng (the overhead of media-control + NATS); then SIPp calls through
+                             edge + router without and with a rule's media (media-control + rtpengine on the
+                             call's path): what anchoring adds to the INVITE -> 200 time, p50/p99)
   --duration S               seconds of traffic per run (default ${DEFAULTS.durationS}; calls = rate x S)
   --rates-call "R1 R2 ..."   coarse rate ladder for calls (default ${DEFAULTS.rates.call.join(' ')})
   --rates-message "R1 ..."   coarse rate ladder for MESSAGE (default ${DEFAULTS.rates.message.join(' ')})
@@ -99,6 +102,10 @@ const USAGE = `usage: npm run bench -- [options]        (or: node test/bench/ben
                              the sweep's measurements take half as long
   --media-sweep "N ..."      media: other numbers of calls in flight, each measured too (default ${MEDIA_DEFAULTS.sweep.join(' ')}; none: no sweep)
   --media-set path=value     media: extra override of media-control (repeatable), e.g. rtpengine.maxInFlightPerInstance=128
+  --media-part P             media: cycles (no SIPp), invite (SIPp calls through the edge), or all (default)
+  --media-rates "R ..."      media, invite part: calls/s, each measured without and with media (default ${MEDIA_DEFAULTS.inviteRates.join(' ')})
+  --media-invite-seconds S   media, invite part: seconds of calls per measurement (default ${MEDIA_DEFAULTS.inviteSeconds}, after one
+                             warm-up of 4 s at 100/s per variant); --media-hold-ms MS: the call's hold (default ${MEDIA_DEFAULTS.inviteHoldMs})
   --rcvbuf BYTES             edge UDP SO_RCVBUF request (default 4194304, the edge's own default; with
                              --compare Kamailio gets the same, -b, unless KAM_MAXBUF is set)
   --profile DIR              node --cpu-prof for edge and router; prints their hot spots over the UAC window
@@ -212,6 +219,20 @@ function parseArgs(argv) {
       case '--media-set':
         (o.media.mediaSet ??= []).push(value());
         break;
+      case '--media-part': {
+        const v = value();
+        o.media.parts = v === 'all' ? [...MEDIA_PARTS] : [v];
+        break;
+      }
+      case '--media-rates':
+        o.media.inviteRates = list(value());
+        break;
+      case '--media-invite-seconds':
+        o.media.inviteSeconds = Number(value());
+        break;
+      case '--media-hold-ms':
+        o.media.inviteHoldMs = Number(value());
+        break;
       case '--gran-call':
         o.gran.call = Number(value());
         break;
@@ -270,6 +291,10 @@ function parseArgs(argv) {
   for (const s of o.scenarios) if (!(s in DEFAULTS.rates) && !SEPARATE.has(s)) throw new Error(`unknown scenario "${s}" (call, message, router, register, accounting, media)`);
   for (const c of [o.media.concurrency, ...(o.media.sweep ?? [])]) if (c !== undefined && !(Number.isInteger(c) && c >= 1 && c <= 2000)) throw new Error('--media-concurrency and --media-sweep: integers from 1 to 2000');
   if (o.media.seconds !== undefined && !(o.media.seconds >= 1)) throw new Error('--media-seconds must be at least 1');
+  if (o.media.parts !== undefined && !o.media.parts.every((p) => MEDIA_PARTS.includes(p))) throw new Error(`--media-part: ${MEDIA_PARTS.join(', ')} or all`);
+  if (o.media.inviteRates !== undefined && !(o.media.inviteRates.length > 0 && o.media.inviteRates.every((r) => Number.isInteger(r) && r >= 1 && r <= 1000))) throw new Error('--media-rates: integers from 1 to 1000');
+  if (o.media.inviteSeconds !== undefined && !(o.media.inviteSeconds >= 1)) throw new Error('--media-invite-seconds must be at least 1');
+  if (o.media.inviteHoldMs !== undefined && !(o.media.inviteHoldMs >= 0)) throw new Error('--media-hold-ms must be >= 0');
   if (o.acc.events !== undefined && !(o.acc.events >= 5)) throw new Error('--acc-events must be at least 5 (one call)');
   if (o.acc.batchSizes !== undefined && !(o.acc.batchSizes.length > 0 && o.acc.batchSizes.every((b) => Number.isInteger(b) && b >= 1 && b <= 10000))) throw new Error('--acc-batch-sizes: integers from 1 to 10000');
   for (const k of ['callRate', 'callSeconds']) if (o.acc[k] !== undefined && !(o.acc[k] > 0)) throw new Error('--acc-rate and --acc-seconds must be > 0');
@@ -331,8 +356,9 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
-  // media alone needs no SIPp, no edge or router and no SIP ports (its own preflight below)
-  const sip = o.scenarios.some((s) => s !== 'media');
+  // media's cycles part alone needs no SIPp, no edge or router and no SIP ports (its own preflight below)
+  const mediaParts = o.media.parts ?? MEDIA_DEFAULTS.parts;
+  const sip = o.scenarios.some((s) => s !== 'media') || mediaParts.includes('invite');
   for (const cmd of [...(sip ? ['sipp'] : []), 'nats-server', ...(o.scenarios.includes('register') ? ['redis-server', 'redis-cli'] : [])]) {
     if (!inPath(cmd)) throw new Error(`${cmd} not found in PATH (SIPp: apt-get install sip-tester; nats-server: apt-get install nats-server)`);
   }
@@ -348,7 +374,7 @@ async function main() {
     if (problem !== null) throw new Error(`accounting: ${problem}`);
   }
   if (o.scenarios.includes('media')) {
-    const problem = mediaProblem();
+    const problem = mediaProblem(mediaParts);
     if (problem !== null) throw new Error(`media: ${problem}`);
   }
   const kamBench = o.compare ? findKamailioBench(o.kamailioBench) : null;
@@ -404,7 +430,7 @@ async function main() {
     }
   };
   noteDisturbance('at start');
-  console.log(`sipmesh bench ${session}: scenarios ${o.scenarios.join(', ')}${sip ? `, ${o.durationS} s per run${o.warmupS > 0 ? ` after ${o.warmupS} s warm-up at 25 %` : ''}` : ''}${o.compare ? `, compared with Kamailio ${o.kamailioConfig} (${kamBench})` : ''}`);
+  console.log(`sipmesh bench ${session}: scenarios ${o.scenarios.join(', ')}${o.scenarios.some((x) => !SEPARATE.has(x)) ? `, ${o.durationS} s per run${o.warmupS > 0 ? ` after ${o.warmupS} s warm-up at 25 %` : ''}` : ''}${o.compare ? `, compared with Kamailio ${o.kamailioConfig} (${kamBench})` : ''}`);
   console.log(`results: ${path.join(o.out, `bench-${session}.json`)}; run folders: ${sessionDir}`);
 
   let seq = 0;
@@ -516,7 +542,7 @@ async function main() {
     writeReport();
   }
   if (o.scenarios.includes('media')) {
-    // media-control over NATS and the same rtpengine straight over ng (media-bench.mjs); no SIPp
+    // media-control over NATS and the same rtpengine straight over ng, then SIPp calls without and with media (media-bench.mjs)
     console.log('\n== media');
     noteDisturbance('before media');
     const mediaDir = path.join(sessionDir, `${String(++seq).padStart(3, '0')}-media`);
@@ -525,10 +551,13 @@ async function main() {
       report.media = await runMediaBench({
         ...o.media,
         logDir: mediaDir,
-        onRun: (r) => console.log(formatMediaRun(r)),
+        edgeSet: o.edgeSet,
+        keepTraces: o.keepTraces,
+        onRun: (r) => console.log(r.variant ? formatInviteRun(r) : formatMediaRun(r)),
         onDisturbed: (r) => {
-          console.log(`   (disturbed: other processes used ${r.cpu_pct.other} % of a core; measuring ${r.path} with ${r.concurrency} in flight again)`);
-          report.disturbances.push({ run: `media-${r.path}-${r.concurrency}-${r.attempt}`, other_pct: r.cpu_pct.other });
+          const what = r.variant ? `${r.variant} media at ${r.rate}/s` : `${r.path} with ${r.concurrency} in flight`;
+          console.log(`   (disturbed: other processes used ${r.cpu_pct.other} % of a core; measuring ${what} again)`);
+          report.disturbances.push({ run: r.variant ? `media-invite-${r.variant}-${r.rate}-${r.attempt}` : `media-${r.path}-${r.concurrency}-${r.attempt}`, other_pct: r.cpu_pct.other });
         },
       });
     } catch (error) {

@@ -15,7 +15,12 @@
 // the end (ng `list`), media-control's affinity store none either: a leak fails the scenario.
 // nats-server, rtpengine and media-control are started here and nowhere else (free ports, the
 // RTP ports leased as the tests' helper leases them) and stopped at the end.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// The invite part (lib/media-invite.mjs, parts: ['invite']): SIPp calls through edge + router, the
+// same calls without and with media anchoring (a rule with `media`: offer before the INVITE is
+// relayed, answer on the 200, delete on the BYE) at fixed rates (default 100 and 200 calls/s for
+// 15 s each): the INVITE -> 200 time at the caller (p50/p95/p99/max, and what media adds), CPU per
+// call of edge, router, media-control, rtpengine and nats-server; every anchored call checked.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,10 +41,12 @@ import {
   stopBounded,
   udpDrops,
 } from './lib/media-processes.mjs';
-import { formatMediaBench, formatMediaRun } from './lib/media-report.mjs';
+import { INVITE_DEFAULTS, inviteProblem, runInviteLatency } from './lib/media-invite.mjs';
+import { formatInviteRun, formatMediaBench, formatMediaRun } from './lib/media-report.mjs';
 import { clockTicksPerSecond, machineCpuNs, processTicks } from './lib/process-cpu.mjs';
 
-export { formatMediaBench, formatMediaRun } from './lib/media-report.mjs';
+export { formatInviteRun, formatMediaBench, formatMediaRun } from './lib/media-report.mjs';
+export { INVITE_DEFAULTS } from './lib/media-invite.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -61,18 +68,26 @@ export const MEDIA_DEFAULTS = {
   otherMaxPct: 20,
   /** A measurement ends early after this many failed cycles. */
   maxErrors: 1000,
+  /** What runs: 'cycles' (offer/answer/delete through media-control vs direct) and 'invite' (SIPp calls through the edge, without and with media). */
+  parts: ['cycles', 'invite'],
+  /** The invite part: calls/s (each without and with media), seconds each, the caller's hold. */
+  inviteRates: INVITE_DEFAULTS.rates,
+  inviteSeconds: INVITE_DEFAULTS.seconds,
+  inviteHoldMs: INVITE_DEFAULTS.holdMs,
 };
+export const MEDIA_PARTS = ['cycles', 'invite'];
 
 const round1 = (v) => Math.round(v * 10) / 10;
 const round2 = (v) => Math.round(v * 100) / 100;
 
-/** Why the scenario cannot run here, or null. */
-export function mediaProblem() {
+/** Why the scenario (its `parts`) cannot run here, or null. */
+export function mediaProblem(parts = MEDIA_DEFAULTS.parts) {
   const inPath = (cmd) => (process.env['PATH'] ?? '').split(':').some((dir) => dir !== '' && existsSync(path.join(dir, cmd)));
   if (!inPath(RTPENGINE_BIN)) return 'rtpengine not found in PATH (Debian: apt-get install rtpengine-daemon; the userspace daemon is enough)';
   if (!inPath('nats-server')) return 'nats-server not found in PATH';
   if (!inPath('timeout')) return 'timeout (GNU coreutils) not found in PATH';
   if (!existsSync(MEDIA_CONTROL_MAIN) || !existsSync(MEDIA_INDEX)) return 'services/media-control/dist missing: run "npm run build" first';
+  if (parts.includes('invite')) return inviteProblem(inPath);
   return null;
 }
 
@@ -84,23 +99,64 @@ function plan(o) {
 }
 
 /**
- * The whole scenario. Options: MEDIA_DEFAULTS, `logDir` (the processes' logs stay there; default a
- * temp dir removed at the end), `mediaSet` (more --set overrides of media-control), `onRun(r)`
- * after each measurement, `onDisturbed(r)` before one is made again.
+ * The whole scenario: its parts (`parts`, default both) one after the other. Options:
+ * MEDIA_DEFAULTS, `logDir` (the processes' logs stay there, the invite part's in invite/ with its
+ * SIPp folders; default a temp dir removed at the end), `mediaSet` (more --set overrides of
+ * media-control), `edgeSet` (the edge's, invite part), `keepTraces` (SIPp's per-message logs of the
+ * invite part), `onRun(r)` after each measurement (an invite measurement has `variant`),
+ * `onDisturbed(r)` before one is made again.
  */
 export async function runMediaBench(options = {}) {
   const o = { ...MEDIA_DEFAULTS, ...options };
-  const problem = mediaProblem();
+  const parts = MEDIA_PARTS.filter((p) => o.parts.includes(p));
+  if (parts.length === 0) throw new Error(`media parts: ${MEDIA_PARTS.join(', ')}`);
+  const problem = mediaProblem(parts);
   if (problem !== null) throw new Error(problem);
-  const steps = plan(o);
-  const maxCalls = Math.max(...steps.map(([c]) => c));
-  // a generous bound on every process's life: the measurements with three attempts each, plus start-up
-  const lifetimeS = 300 + 3 * steps.reduce((s, [, secs, warm]) => s + 2 * (secs + warm + 5), 0);
   const dir = o.logDir ?? mkdtempSync(path.join(tmpdir(), 'sipmesh-media-bench-'));
   const removeDir = () => {
     if (!o.logDir) rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', removeDir);
+  try {
+    const started = performance.now();
+    const out = parts.includes('cycles')
+      ? await runMediaCycles({ ...o, logDir: dir })
+      : { ok: true, problems: [], flags: { offer: OFFER_FLAGS, answer: ANSWER_FLAGS }, runs: [], comparisons: [] };
+    if (parts.includes('invite')) {
+      out.invite = await runInviteLatency({
+        dir: path.join(dir, 'invite'),
+        rates: o.inviteRates,
+        seconds: o.inviteSeconds,
+        holdMs: o.inviteHoldMs,
+        otherMaxPct: o.otherMaxPct,
+        rtpengineLogLevel: o.rtpengineLogLevel,
+        mediaSet: o.mediaSet ?? [],
+        edgeSet: o.edgeSet ?? [],
+        keepTraces: Boolean(o.keepTraces),
+        onRun: o.onRun,
+        onDisturbed: o.onDisturbed,
+      });
+      out.ok = out.ok && out.invite.ok;
+      out.problems = [...out.problems, ...out.invite.problems.map((p) => `invite: ${p}`)];
+    }
+    out.parts = parts;
+    out.seconds = Math.round((performance.now() - started) / 1000);
+    out.log_dir = o.logDir ?? null;
+    return out;
+  } finally {
+    removeDir();
+    process.removeListener('exit', removeDir);
+  }
+}
+
+/** The cycles part (offer -> answer -> delete through media-control and direct), its processes in `o.logDir`. */
+async function runMediaCycles(o) {
+  mkdirSync(o.logDir, { recursive: true });
+  const steps = plan(o);
+  const maxCalls = Math.max(...steps.map(([c]) => c));
+  // a generous bound on every process's life: the measurements with three attempts each, plus start-up
+  const lifetimeS = 300 + 3 * steps.reduce((s, [, secs, warm]) => s + 2 * (secs + warm + 5), 0);
+  const dir = o.logDir;
   const mc = await import(pathToFileURL(MEDIA_INDEX).href);
   // the direct client: media-control's defaults (2 s timeout, retransmission every 250 ms, 64 in flight)
   const ng = new mc.NgClient();
@@ -229,7 +285,6 @@ export async function runMediaBench(options = {}) {
       runs,
       comparisons,
       final_check: { calls_in_rtpengine: finalList.length, calls_in_affinity: finalAffinity },
-      log_dir: o.logDir ?? null,
     };
   } finally {
     if (nc) await nc.close().catch(() => undefined);
@@ -239,9 +294,7 @@ export async function runMediaBench(options = {}) {
     await rtpe?.releasePorts();
     await stopBounded(nats);
     // the logs stay in logDir, not the stream store
-    if (o.logDir) rmSync(path.join(dir, 'jetstream'), { recursive: true, force: true });
-    removeDir();
-    process.removeListener('exit', removeDir);
+    rmSync(path.join(dir, 'jetstream'), { recursive: true, force: true });
   }
 }
 
@@ -262,21 +315,32 @@ function compare(a, b) {
   };
 }
 
-// Alone: node test/bench/media-bench.mjs [--concurrency N] [--seconds S] [--sweep "1 10 200"|none] [--set path=value ...]
-//   [--log-dir DIR]; prints a line per measurement, the tables, then the results as one JSON line; exit 1 on any error or leak.
+// Alone: node test/bench/media-bench.mjs [--part cycles|invite|all] [--concurrency N] [--seconds S] [--sweep "1 10 200"|none]
+//   [--rates "100 200"] [--invite-seconds S] [--hold-ms MS] [--set path=value ...] [--edge-set path=value ...] [--log-dir DIR]
+//   [--keep-traces]; prints a line per measurement, the tables, then the results as one JSON line; exit 1 on any error or leak.
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const args = process.argv.slice(2);
   const value = (flag) => {
     const k = args.indexOf(flag);
     return k >= 0 ? args[k + 1] : undefined;
   };
+  const list = (v) => String(v).split(/[\s,]+/).filter(Boolean).map(Number);
   for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stopAllStarted().then(() => process.exit(130)));
-  const options = { onRun: (r) => console.log(formatMediaRun(r)), onDisturbed: (r) => console.log(`   (disturbed: other processes used ${r.cpu_pct.other} % of a core; measuring again)`) };
+  const options = {
+    onRun: (r) => console.log(r.variant ? formatInviteRun(r) : formatMediaRun(r)),
+    onDisturbed: (r) => console.log(`   (disturbed: other processes used ${r.cpu_pct.other} % of a core; measuring again)`),
+  };
+  if (value('--part') && value('--part') !== 'all') options.parts = [String(value('--part'))];
   if (value('--concurrency')) options.concurrency = Number(value('--concurrency'));
   if (value('--seconds')) options.seconds = Number(value('--seconds'));
-  if (value('--sweep')) options.sweep = value('--sweep') === 'none' ? [] : String(value('--sweep')).split(/[\s,]+/).filter(Boolean).map(Number);
+  if (value('--sweep')) options.sweep = value('--sweep') === 'none' ? [] : list(value('--sweep'));
+  if (value('--rates')) options.inviteRates = list(value('--rates'));
+  if (value('--invite-seconds')) options.inviteSeconds = Number(value('--invite-seconds'));
+  if (value('--hold-ms')) options.inviteHoldMs = Number(value('--hold-ms'));
   if (value('--log-dir')) options.logDir = path.resolve(String(value('--log-dir')));
+  options.keepTraces = args.includes('--keep-traces');
   options.mediaSet = args.flatMap((a, k) => (a === '--set' && args[k + 1] ? [args[k + 1]] : []));
+  options.edgeSet = args.flatMap((a, k) => (a === '--edge-set' && args[k + 1] ? [args[k + 1]] : []));
   const r = await runMediaBench(options);
   console.log(formatMediaBench(r));
   console.log(JSON.stringify(r));

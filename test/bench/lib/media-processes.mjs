@@ -149,7 +149,7 @@ export function freeUdpPort() {
  * `cmd args` under `timeout --kill-after=5 lifetimeS`, output to `logFile`; resolves once the
  * command itself runs, with { proc (the timeout process, to stop), pid (the command's, for its CPU) }.
  */
-async function startBounded(cmd, args, { cwd, logFile, lifetimeS, env = process.env }) {
+export async function startBounded(cmd, args, { cwd, logFile, lifetimeS, env = process.env }) {
   const proc = startLogged('timeout', ['--kill-after=5', String(Math.ceil(lifetimeS)), cmd, ...args], { cwd, env, stdoutFile: logFile, stderrFile: logFile });
   let pid = 0;
   await waitUntil(() => {
@@ -163,7 +163,7 @@ async function startBounded(cmd, args, { cwd, logFile, lifetimeS, env = process.
   return { proc, pid };
 }
 
-function logTail(file, lines = 5) {
+export function logTail(file, lines = 5) {
   try {
     return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join(' | ');
   } catch {
@@ -263,7 +263,8 @@ export async function startMediaControl({ dir, natsUrl, rtpengine, extraSet = []
 
 // ------------------------------------------------------------------ counters
 
-function samples(text, name) {
+/** Samples of metric `name` in Prometheus text: [{ labels, value }]. */
+export function samples(text, name) {
   const out = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;

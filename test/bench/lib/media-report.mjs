@@ -32,6 +32,14 @@ export function formatMediaRun(r) {
 
 export function formatMediaBench(m) {
   const lines = [];
+  if ((m.runs ?? []).length > 0) lines.push(...formatCycles(m));
+  if (m.invite) lines.push(formatInviteBench(m.invite));
+  lines.push(m.ok ? `media: OK (${(m.parts ?? ['cycles']).join(' + ')}: no error, no call left${m.invite ? ', every call anchored exactly when its rule says' : ''})` : `media: FAILED\n  ${m.problems.join('\n  ')}`);
+  return lines.join('\n');
+}
+
+function formatCycles(m) {
+  const lines = [];
   lines.push(
     `== media: offer -> answer -> delete cycles, a new call each (1:1 NAT SDP, one audio m-line; flags '${m.flags.offer}'), rtpengine ${m.rtpengine.version} userspace (--table=-1, log level ${m.rtpengine.log_level}); ` +
       'media-control = JSON-RPC over a private nats-server to media-control (affinity in memory), direct = ng client in the bench process; round trips at the asking side',
@@ -78,9 +86,80 @@ export function formatMediaBench(m) {
   }
   const mcMean = m.runs.filter((r) => r.path === 'media-control' && r.ng_mean_ms_in_media_control !== null).map((r) => `${r.concurrency}: ${fmt(r.ng_mean_ms_in_media_control)} ms`);
   if (mcMean.length > 0) lines.push(`  ng round trip inside media-control (mean, its histogram), by calls in flight: ${mcMean.join(', ')}`);
-  lines.push(
-    `rtpengine at the end: ${m.final_check.calls_in_rtpengine} calls (ng list), media-control affinity: ${m.final_check.calls_in_affinity} -> ` +
-      (m.ok ? 'media: OK (no error, no call left)' : `media: FAILED\n  ${m.problems.join('\n  ')}`),
+  lines.push(`cycles: rtpengine at the end: ${m.final_check.calls_in_rtpengine} calls (ng list), media-control affinity: ${m.final_check.calls_in_affinity}`);
+  return lines;
+}
+
+const ms4 = (l) => `${fmt(l.p50)}/${fmt(l.p95)}/${fmt(l.p99)}/${fmt(l.max)}`;
+const mediaCounts = (r) => ['offer', 'answer', 'delete'].map((k) => r.media_control_metrics.commands[k]?.ok ?? 0).join('/');
+const sdpText = (r) => `${r.sdp_ports.at_callee.rtpengine}/${r.sdp_ports.at_caller.rtpengine}`;
+
+/** One line per measurement of the invite part. */
+export function formatInviteRun(r) {
+  const c = r.cpu_us_per_call;
+  const rtd = r.sipp_rtd_ms;
+  return (
+    `${`media-invite-${r.variant}-${r.rate}`.padEnd(28)} ${int(r.successful)}/${int(r.calls)} calls, ${r.failed} failed | ` +
+    `INVITE->200 ms p50/p95/p99/max ${ms4(r.invite_to_200_ms)} (SIPp rtd p50/p99 ${rtd ? `${rtd.p50_ms}/${rtd.p99_ms}` : '-'}) | ` +
+    `us/call edge ${fmt(c.edge, 0)} router ${fmt(c.router, 0)} media-control ${fmt(c.media_control, 0)} rtpengine ${fmt(c.rtpengine, 0)} nats ${fmt(c.nats_server, 0)} | ` +
+    `m-c offer/answer/delete ${mediaCounts(r)}, rtpengine SDP callee/caller ${sdpText(r)}, left ${r.left_in_rtpengine} | ` +
+    `machine ${fmt(r.cpu_pct.machine, 0)}% other ${fmt(r.cpu_pct.other, 0)}%` +
+    (r.attempt > 1 ? ` (attempt ${r.attempt})` : '') +
+    (r.problems.length > 0 ? ` PROBLEMS: ${r.problems.join('; ')}` : '')
   );
+}
+
+/** The invite part's tables: each measurement, then what media adds at each rate. */
+export function formatInviteBench(inv) {
+  const lines = [];
+  lines.push(
+    `== media, invite: SIPp calls through edge + router (INVITE with SDP, 100, 180, 200 with SDP, ACK, ${inv.options.hold_ms} ms, BYE), ${inv.options.seconds} s per measurement; ` +
+      `without = a rule without media, with = a rule with media (offer/answer '${inv.routes.policies.default.rules[0].media.offer}', media-control + rtpengine ${inv.rtpengine.version} userspace); ` +
+      'INVITE->200 at the caller (SIPp -trace_shortmsg, microseconds)',
+  );
+  const head = ['rate/s', 'media', 'calls', 'ok', 'failed', 'INVITE->200 ms p50/p95/p99/max', 'rtd p50/p99', 'us/call edge', 'router', 'm-c', 'rtpengine', 'nats', 'all', 'm-c offer/answer/delete', 'rtpe SDP callee/caller', 'left', 'machine%', 'other%'];
+  const rows = [head];
+  const sorted = [...inv.runs].sort((a, b) => a.rate - b.rate || (a.variant === 'without' ? -1 : 1));
+  for (const r of sorted) {
+    const c = r.cpu_us_per_call;
+    const rtd = r.sipp_rtd_ms;
+    rows.push([
+      String(r.rate), r.variant, int(r.calls), int(r.successful), String(r.failed), ms4(r.invite_to_200_ms), rtd ? `${rtd.p50_ms}/${rtd.p99_ms}` : '-',
+      fmt(c.edge, 0), fmt(c.router, 0), fmt(c.media_control, 0), fmt(c.rtpengine, 0), fmt(c.nats_server, 0), fmt(c.sut, 0),
+      mediaCounts(r), sdpText(r), String(r.left_in_rtpengine), fmt(r.cpu_pct.machine, 0), `${fmt(r.cpu_pct.other, 0)}${r.disturbed ? '*' : ''}`,
+    ]);
+  }
+  lines.push(padTable(rows));
+  lines.push(
+    '  rtd: SIPp\'s own INVITE..200 (whole ms of its coarse clock). us/call: CPU (utime + stime) over the UAC run and the last deletes / successful calls;',
+    '    all = edge + router + media-control + rtpengine + nats-server. m-c: requests media-control answered ok (its metrics); rtpe SDP: calls whose',
+    "    callee got rtpengine's port in the INVITE / whose caller got it in the 200 (logged by the scenarios). left: calls rtpengine held afterwards.",
+  );
+  if (inv.idle_pct) {
+    const i = inv.idle_pct;
+    lines.push(`  idle, no call (3 s, % of a core): edge ${fmt(i.edge, 1)}, router ${fmt(i.router, 1)}, media-control ${fmt(i.media_control, 1)}, rtpengine ${fmt(i.rtpengine, 1)}, nats-server ${fmt(i.nats_server, 1)}; machine ${fmt(i.machine, 0)}`);
+  }
+  const disturbed = inv.runs.filter((r) => r.disturbed);
+  if (disturbed.length > 0) {
+    lines.push(
+      `  * DISTURBED: other processes used more than ${inv.options.other_max_pct} % of a core in all three attempts (the least disturbed is shown): ` +
+        disturbed.map((r) => `${r.variant} ${r.rate}/s (${(r.other_pct_of_attempts ?? [r.cpu_pct.other]).join(', ')} %)`).join('; '),
+    );
+  }
+  const comp = inv.comparisons.filter(Boolean);
+  if (comp.length > 0) {
+    const rows2 = [['rate/s', 'p50 without/with ms', 'p99 without/with', 'added p50', 'added p95', 'added p99', 'added max', 'added mean', 'edge offer/answer mean ms', 'CPU us/call all without/with', 'added', 'of it edge']];
+    for (const c of comp) {
+      const w = c.invite_to_200_ms;
+      rows2.push([
+        `${c.rate}${c.disturbed ? '*' : ''}`, `${fmt(w.without.p50)}/${fmt(w.with.p50)}`, `${fmt(w.without.p99)}/${fmt(w.with.p99)}`,
+        fmt(c.added_ms.p50), fmt(c.added_ms.p95), fmt(c.added_ms.p99), fmt(c.added_ms.max), fmt(c.added_ms.mean),
+        `${fmt(c.edge_media_mean_ms.offer)}/${fmt(c.edge_media_mean_ms.answer)}`,
+        `${fmt(c.cpu_us_per_call.without, 0)}/${fmt(c.cpu_us_per_call.with, 0)}`, fmt(c.cpu_us_per_call.added, 0), fmt(c.cpu_us_per_call.added_edge, 0),
+      ]);
+    }
+    lines.push('== media, invite: what anchoring adds to an INVITE (with minus without, same rate)', padTable(rows2));
+  }
+  lines.push(`invite: rtpengine at the end: ${inv.final_check.calls_in_rtpengine} calls (ng list), media-control affinity: ${inv.final_check.calls_in_affinity}`);
   return lines.join('\n');
 }
