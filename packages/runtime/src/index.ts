@@ -95,3 +95,5 @@ export { DEFAULT_CALL_PROFILES_KEY_PREFIX, RedisCallProfiles } from './calls/red
 export type { RedisCallProfilesConnectOptions, RedisCallProfilesOptions } from './calls/redis-call-profiles.js';
 export { luaScript, runLua } from './data/redis-lua.js';
 export type { LuaScript } from './data/redis-lua.js';
+export { serveJsonRpc } from './bus/json-rpc-endpoint.js';
+export type { JsonRpcEndpointOptions, JsonRpcFailure } from './bus/json-rpc-endpoint.js';

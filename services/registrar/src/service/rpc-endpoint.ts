@@ -1,11 +1,10 @@
 /**
- * Serves one JSON-RPC request subject of the registrar in the registrar queue group: parses,
- * checks the request against its contract schema and version, runs the handler and answers;
- * every failure is a JSON-RPC error naming the reason, never a silent drop (the asker would wait
- * for its timeout).
+ * Serves one JSON-RPC request subject of the registrar in the registrar queue group (runtime's
+ * serveJsonRpc): the request checked against its contract schema and version, the handler's
+ * result answered, a thrown error answered as policyFailed (1003).
  */
 import { checkVersion, JsonRpcErrorCode, REGISTRAR_QUEUE, type Validator } from '@sipmesh/contracts';
-import type { Bus, BusMessage, BusSubscription, Logger } from '@sipmesh/runtime';
+import { serveJsonRpc, type Bus, type BusMessage, type BusSubscription, type Logger } from '@sipmesh/runtime';
 
 export interface RpcRequest<P> {
   readonly id: string | null;
@@ -27,43 +26,22 @@ export interface RpcEndpointOptions<P> {
 }
 
 export function serveRpc<P extends { version: string }>(options: RpcEndpointOptions<P>): BusSubscription {
-  const { bus, subject, logger } = options;
-  const fail = (msg: BusMessage, id: string | null, code: number, message: string): void => {
-    options.done?.('error');
-    logger.warn({ subject, id, code }, message);
-    msg.respond(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } })));
-  };
-  return bus.subscribe(
+  const { subject, logger } = options;
+  return serveJsonRpc<{ id?: unknown; params: P }, unknown>({
+    bus: options.bus,
     subject,
-    async (msg) => {
-      let body: unknown;
-      try {
-        body = msg.json<unknown>();
-      } catch {
-        fail(msg, null, JsonRpcErrorCode.parseError, `${subject}: request is not JSON`);
-        return;
-      }
-      const rawId = (body as { id?: unknown } | null)?.id;
-      const id = typeof rawId === 'string' ? rawId : null;
-      const v = options.validate(body);
-      if (!v.ok) {
-        fail(msg, id, JsonRpcErrorCode.invalidParams, `${subject}: invalid request: ${v.errors.join('; ')}`);
-        return;
-      }
-      const version = checkVersion(v.value.params.version);
-      if (!version.ok) {
-        fail(msg, id, JsonRpcErrorCode.unsupportedVersion, version.reason);
-        return;
-      }
-      try {
-        const result = await options.handle({ id, params: v.value.params, msg });
-        msg.respond(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, result })));
-        options.done?.('ok');
-      } catch (e) {
-        logger.error({ err: e, subject, id }, 'registrar request failed');
-        fail(msg, id, JsonRpcErrorCode.policyFailed, (e as Error).message);
-      }
+    queue: options.queue ?? REGISTRAR_QUEUE,
+    logger,
+    validate: options.validate,
+    check: (request) => {
+      const version = checkVersion(request.params.version);
+      return version.ok ? undefined : { code: JsonRpcErrorCode.unsupportedVersion, message: version.reason };
     },
-    { queue: options.queue ?? REGISTRAR_QUEUE },
-  );
+    handle: (request, msg) => options.handle({ id: typeof request.id === 'string' ? request.id : null, params: request.params, msg }),
+    failure: (e) => {
+      logger.error({ err: e, subject }, 'registrar request failed');
+      return { code: JsonRpcErrorCode.policyFailed, message: (e as Error).message };
+    },
+    done: (outcome) => options.done?.(outcome.ok ? 'ok' : 'error'),
+  });
 }
