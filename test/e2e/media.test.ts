@@ -23,7 +23,7 @@ import { requireInfra, skipSuite } from '../helpers/infra.js';
 import { startNatsServer, type PrivateNatsServer } from '../helpers/nats-server.js';
 import { freePort, releasePorts } from '../helpers/ports.js';
 import { startRtpengines, type RtpengineHandle } from '../helpers/rtpengine.js';
-import { runSipp, scenarioPath, stopAllSipp, type SippResult } from '../helpers/sipp.js';
+import { runSipp, scenarioPath, stopAllSipp, type SippHandle, type SippResult } from '../helpers/sipp.js';
 import { startSipmesh, type BusMode, type SipmeshUnderTest } from './support/sipmesh-under-test.js';
 
 const NATS_SERVER_BIN = '/usr/sbin/nats-server';
@@ -278,6 +278,41 @@ async function sidesOf(env: MediaEnv, rtpe: RtpengineHandle, callerPort: number,
   });
 }
 
+/** A call between two SIPp phones through the edge: the callee's SIPp (listening first), then the caller's. */
+interface PhonesOptions {
+  readonly uas: string;
+  readonly uac: string;
+  readonly calleeVariables: Record<string, string>;
+  readonly callerVariables: Record<string, string>;
+  readonly calleeArgs?: string[];
+  readonly callerArgs?: string[];
+}
+
+async function phones(env: MediaEnv, o: PhonesOptions): Promise<{ caller: SippHandle; callee: SippHandle }> {
+  const callee = runSipp({ scenario: scenarioPath(o.uas), role: 'uas', localPort: env.calleePort, calls: 1, timeoutS: 20, variables: o.calleeVariables, ...(o.calleeArgs ? { extraArgs: o.calleeArgs } : {}) });
+  await callee.ready;
+  const caller = runSipp({
+    scenario: scenarioPath(o.uac),
+    role: 'uac',
+    localPort: await freePort('udp+tcp'),
+    remote: `127.0.0.1:${env.sipmesh.sipPort}`,
+    calls: 1,
+    timeoutS: 20,
+    variables: o.callerVariables,
+    ...(o.callerArgs ? { extraArgs: o.callerArgs } : {}),
+  });
+  return { caller, callee };
+}
+
+/** Both phones' results, each ended cleanly (exit code 0): [caller, callee]. */
+async function bothDone(p: { caller: SippHandle; callee: SippHandle }): Promise<[SippResult, SippResult]> {
+  const r = await p.caller.done;
+  const rc = await p.callee.done;
+  expect(r.exitCode, r.summary).toBe(0);
+  expect(rc.exitCode, rc.summary).toBe(0);
+  return [r, rc];
+}
+
 /** The basic anchored call: offer in the INVITE, answer in the 200, RTP both ways, BYE deletes. */
 async function basicCall(env: MediaEnv): Promise<void> {
   const rtpe = env.rtpes[0] as RtpengineHandle;
@@ -285,25 +320,12 @@ async function basicCall(env: MediaEnv): Promise<void> {
   const callerRtp = await RtpSocket.open();
   const calleeRtp = await RtpSocket.open();
   try {
-    const callee = runSipp({ scenario: scenarioPath('uas-media-call.xml'), role: 'uas', localPort: env.calleePort, calls: 1, timeoutS: 20, variables: { rtp_port: String(calleeRtp.port) } });
-    await callee.ready;
-    const caller = runSipp({
-      scenario: scenarioPath('uac-media-call.xml'),
-      role: 'uac',
-      localPort: await freePort('udp+tcp'),
-      remote: `127.0.0.1:${env.sipmesh.sipPort}`,
-      calls: 1,
-      timeoutS: 20,
-      variables: { rtp_port: String(callerRtp.port) },
-      extraArgs: ['-d', '4000'],
-    });
+    const call = await phones(env, { uas: 'uas-media-call.xml', uac: 'uac-media-call.xml', calleeVariables: { rtp_port: String(calleeRtp.port) }, callerVariables: { rtp_port: String(callerRtp.port) }, callerArgs: ['-d', '4000'] });
 
     const sides = await sidesOf(env, rtpe, callerRtp.port, calleeRtp.port);
     await rtpBothWays(callerRtp, sides.caller, calleeRtp, sides.callee, 0x1111, 0x2222);
 
-    const [r, rc] = [await caller.done, await callee.done];
-    expect(r.exitCode, r.summary).toBe(0);
-    expect(rc.exitCode, rc.summary).toBe(0);
+    const [r, rc] = await bothDone(call);
     // What each phone was told is where rtpengine listens for it.
     expect(audioOf(received(rc, 'INVITE '))).toEqual({ address: '127.0.0.1', port: sides.callee });
     expect(audioOf(received(r, 'SIP/2.0 200 OK'))).toEqual({ address: '127.0.0.1', port: sides.caller });
@@ -360,25 +382,12 @@ describe('media anchored in rtpengine through media-control', async () => {
       const callerRtp = await RtpSocket.open();
       const calleeRtp = await RtpSocket.open();
       try {
-        const callee = runSipp({ scenario: scenarioPath('uas-media-late-offer.xml'), role: 'uas', localPort: env.calleePort, calls: 1, timeoutS: 20, variables: { rtp_port: String(calleeRtp.port) } });
-        await callee.ready;
-        const caller = runSipp({
-          scenario: scenarioPath('uac-media-late-offer.xml'),
-          role: 'uac',
-          localPort: await freePort('udp+tcp'),
-          remote: `127.0.0.1:${env.sipmesh.sipPort}`,
-          calls: 1,
-          timeoutS: 20,
-          variables: { rtp_port: String(callerRtp.port) },
-          extraArgs: ['-d', '3000'],
-        });
+        const call = await phones(env, { uas: 'uas-media-late-offer.xml', uac: 'uac-media-late-offer.xml', calleeVariables: { rtp_port: String(calleeRtp.port) }, callerVariables: { rtp_port: String(callerRtp.port) }, callerArgs: ['-d', '3000'] });
 
         const sides = await sidesOf(env, rtpe, callerRtp.port, calleeRtp.port);
         await rtpBothWays(callerRtp, sides.caller, calleeRtp, sides.callee, 0x3333, 0x4444);
 
-        const [r, rc] = [await caller.done, await callee.done];
-        expect(r.exitCode, r.summary).toBe(0);
-        expect(rc.exitCode, rc.summary).toBe(0);
+        const [r, rc] = await bothDone(call);
         // The INVITE went without SDP (checked in the scenario); the 200's offer reached the
         // caller naming rtpengine's port for it, the ACK's answer the callee naming its own.
         expect(received(rc, 'INVITE ')).not.toMatch(/^m=/m);
@@ -400,27 +409,14 @@ describe('media anchored in rtpengine through media-control', async () => {
       const calleeRtp = await RtpSocket.open();
       const calleeMoved = await RtpSocket.open();
       try {
-        const callee = runSipp({
-          scenario: scenarioPath('uas-media-callee-reinvite.xml'),
-          role: 'uas',
-          localPort: env.calleePort,
-          calls: 1,
-          timeoutS: 20,
-          variables: { rtp_port: String(calleeRtp.port), rtp_port_new: String(calleeMoved.port) },
-          // the call before the re-INVITE
-          extraArgs: ['-d', '2500'],
-        });
-        await callee.ready;
-        const caller = runSipp({
-          scenario: scenarioPath('uac-media-callee-reinvite.xml'),
-          role: 'uac',
-          localPort: await freePort('udp+tcp'),
-          remote: `127.0.0.1:${env.sipmesh.sipPort}`,
-          calls: 1,
-          timeoutS: 20,
-          variables: { rtp_port: String(callerRtp.port) },
-          // the call after the re-INVITE, until the BYE
-          extraArgs: ['-d', '3000'],
+        const call = await phones(env, {
+          uas: 'uas-media-callee-reinvite.xml',
+          uac: 'uac-media-callee-reinvite.xml',
+          calleeVariables: { rtp_port: String(calleeRtp.port), rtp_port_new: String(calleeMoved.port) },
+          callerVariables: { rtp_port: String(callerRtp.port) },
+          // the call before the re-INVITE, then after it until the BYE
+          calleeArgs: ['-d', '2500'],
+          callerArgs: ['-d', '3000'],
         });
 
         // Before the re-INVITE: RTP between the caller and the callee's first port.
@@ -430,9 +426,7 @@ describe('media anchored in rtpengine through media-control', async () => {
         const moved = await sidesOf(env, rtpe, callerRtp.port, calleeMoved.port);
         await rtpBothWays(callerRtp, moved.caller, calleeMoved, moved.callee, 0x5556, 0x7777);
 
-        const [r, rc] = [await caller.done, await callee.done];
-        expect(r.exitCode, r.summary).toBe(0);
-        expect(rc.exitCode, rc.summary).toBe(0);
+        const [r, rc] = await bothDone(call);
         expect(audioOf(received(rc, 'INVITE '))).toEqual({ address: '127.0.0.1', port: first.callee });
         expect(audioOf(received(r, 'SIP/2.0 200 OK'))).toEqual({ address: '127.0.0.1', port: first.caller });
         // The re-INVITE reached the caller with rtpengine's SDP (not the callee's new port) and
@@ -510,9 +504,7 @@ describe('media anchored in rtpengine through media-control', async () => {
       const callerRtp = await RtpSocket.open();
       const calleeRtp = await RtpSocket.open();
       try {
-        const callee = runSipp({ scenario: scenarioPath('uas-media-call.xml'), role: 'uas', localPort: env.calleePort, calls: 1, timeoutS: 20, variables: { rtp_port: String(calleeRtp.port) } });
-        await callee.ready;
-        const caller = runSipp({ scenario: scenarioPath('uac-media-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${env.sipmesh.sipPort}`, calls: 1, timeoutS: 20, variables: { rtp_port: String(callerRtp.port) }, extraArgs: ['-d', '2000'] });
+        const call = await phones(env, { uas: 'uas-media-call.xml', uac: 'uac-media-call.xml', calleeVariables: { rtp_port: String(calleeRtp.port) }, callerVariables: { rtp_port: String(callerRtp.port) }, callerArgs: ['-d', '2000'] });
         await sidesOf(env, rtpe, callerRtp.port, calleeRtp.port);
         const [callId] = await callsOf(env, rtpe);
         const during = (await admin('media.sessions', { rtpengine: true })) as { count: number; sessions: { callId: string; entry: { instance: string } }[]; rtpengine: Record<string, string[]> };
@@ -520,8 +512,7 @@ describe('media anchored in rtpengine through media-control', async () => {
         expect(during.sessions).toEqual([expect.objectContaining({ callId, entry: expect.objectContaining({ instance: `127.0.0.1:${rtpe.ng.port}` }) })]);
         expect(during.rtpengine[`127.0.0.1:${rtpe.ng.port}`]).toEqual([callId]);
         expect(((await admin('media.query', { call_id: callId })) as { callId: string }).callId).toBe(callId);
-        expect((await caller.done).exitCode).toBe(0);
-        expect((await callee.done).exitCode).toBe(0);
+        await bothDone(call);
       } finally {
         await callerRtp.close();
         await calleeRtp.close();
