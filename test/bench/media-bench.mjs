@@ -25,7 +25,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { connect } from '@nats-io/transport-node';
 import { stopAllStarted } from './lib/child-process-control.mjs';
 import { ANSWER_FLAGS, directCycle, mediaControlCycle, OFFER_FLAGS, quantiles, runCycles } from './lib/media-load.mjs';
 import {
@@ -35,10 +34,7 @@ import {
   readMediaMetrics,
   RTPENGINE_BIN,
   rtpengineVersion,
-  startMediaControl,
-  startNatsServer,
-  startRtpengine,
-  stopBounded,
+  startMediaStack,
   udpDrops,
 } from './lib/media-processes.mjs';
 import { INVITE_DEFAULTS, inviteProblem, runInviteLatency } from './lib/media-invite.mjs';
@@ -162,20 +158,12 @@ async function runMediaCycles(o) {
   const ng = new mc.NgClient();
   const offerArgs = mc.mergeFlags(mc.flagsToNg(OFFER_FLAGS), { supports: ['load limit'] });
   const answerArgs = mc.flagsToNg(ANSWER_FLAGS);
-  let nats;
-  let rtpe;
-  let media;
-  let nc;
+  let stack;
   try {
-    nats = await startNatsServer({ dir, lifetimeS });
-    rtpe = await startRtpengine({ dir, ng, calls: maxCalls, logLevel: o.rtpengineLogLevel, lifetimeS });
-    media = await startMediaControl({ dir, natsUrl: nats.url, rtpengine: `udp:127.0.0.1:${rtpe.ngPort}`, extraSet: o.mediaSet ?? [], lifetimeS });
-    nc = await connect({ servers: nats.url, name: 'media-bench' });
+    stack = await startMediaStack({ dir, ng, calls: maxCalls, logLevel: o.rtpengineLogLevel, mediaSet: o.mediaSet, lifetimeS, name: 'media-bench' });
+    const { nats, rtpe, media, nc } = stack;
     const request = async (subject, body, timeout) => (await nc.request(subject, body, { timeout })).string();
     const subjects = { offer: 'sipmesh.media.v1.offer', answer: 'sipmesh.media.v1.answer', delete: 'sipmesh.media.v1.delete' };
-    // media-control answers on the bus (a delete of a call nobody has: deleted false)
-    const probe = JSON.parse(await request(subjects.delete, JSON.stringify({ jsonrpc: '2.0', id: 'probe', method: 'delete', params: { version: '1.0', call_id: 'mb-probe', from_tag: 'probe' } }), 5000));
-    if (probe.result?.deleted !== false) throw new Error(`media-control's probe answer: ${JSON.stringify(probe)}`);
 
     const pids = { media_control: media.pid, rtpengine: rtpe.pid, nats_server: nats.pid };
     let n = 0;
@@ -287,14 +275,8 @@ async function runMediaCycles(o) {
       final_check: { calls_in_rtpengine: finalList.length, calls_in_affinity: finalAffinity },
     };
   } finally {
-    if (nc) await nc.close().catch(() => undefined);
-    await stopBounded(media);
+    await stack?.stop();
     await ng.close();
-    await stopBounded(rtpe);
-    await rtpe?.releasePorts();
-    await stopBounded(nats);
-    // the logs stay in logDir, not the stream store
-    rmSync(path.join(dir, 'jetstream'), { recursive: true, force: true });
   }
 }
 

@@ -12,6 +12,7 @@
  * hook (installed on the first spawn) only SIGKILLs what is left.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 
 export interface ChildExit {
   readonly code: number | null;
@@ -129,4 +130,13 @@ export async function stopChild(
 /** Stops every tracked child that is still running (SIGTERM, then SIGKILL of its group). */
 export async function stopAllChildren(): Promise<void> {
   await Promise.all([...live].map((tracked) => stopChild(tracked)));
+}
+
+/** The last `lines` lines of a child's log file, for the error of a child that did not start; '' when unreadable. */
+export async function logTail(path: string, lines: number): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
 }

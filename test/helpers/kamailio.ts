@@ -25,9 +25,10 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnTracked, stopChild, type ChildExit, type TrackedChild } from './child-processes.js';
+import { logTail as tail, spawnTracked, stopChild, type ChildExit, type TrackedChild } from './child-processes.js';
 import { detectBinary, skipSuite } from './infra.js';
 import { waitForTcpPort, waitForUdpPort } from './ports.js';
 
@@ -100,17 +101,6 @@ function kamcmdAnswers(runDir: string): Promise<'yes' | 'no' | 'no-kamcmd'> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function tail(path: string, lines: number): Promise<string> {
-  try {
-    return (await readFile(path, 'utf8')).split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
 
 export function startKamailio(options: KamailioOptions): KamailioHandle {
   const listenIp = options.listenIp ?? '127.0.0.1';

@@ -27,8 +27,9 @@
 import { createSocket } from 'node:dgram';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { spawnTracked, stopChild, type ChildExit, type TrackedChild } from './child-processes.js';
+import { logTail as tail, spawnTracked, stopChild, type ChildExit, type TrackedChild } from './child-processes.js';
 import { isPortLeased, leasePort, releasePortLeases } from './port-leases.js';
 import { freeTcpPort, freeUdpPort, waitForUdpPort } from './ports.js';
 import { listSockets } from './socket-table.js';
@@ -74,17 +75,6 @@ export interface RtpengineHandle {
 const DEFAULT_READY_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_LIFETIME_S = 600;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function tail(path: string, lines: number): Promise<string> {
-  try {
-    return (await readFile(path, 'utf8')).split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
 
 /** Claims a block of RTP ports nobody has bound or leased; the lease lasts until released. */
 async function claimRtpBlock(): Promise<number> {

@@ -31,7 +31,6 @@ import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { connect } from '@nats-io/transport-node';
 import { exitWithin, isAlive, startLogged, stopProcess, waitUntil } from './child-process-control.mjs';
 import { ANSWER_FLAGS, OFFER_FLAGS, quantiles } from './media-load.mjs';
 import {
@@ -42,9 +41,7 @@ import {
   rtpengineVersion,
   samples,
   startBounded,
-  startMediaControl,
-  startNatsServer,
-  startRtpengine,
+  startMediaStack,
   stopBounded,
 } from './media-processes.mjs';
 import { busyUdpPorts, clockTicksPerSecond, machineCpuNs, processTicks, reapedChildrenTicks, udpDropsOnPort } from './process-cpu.mjs';
@@ -159,22 +156,13 @@ export async function runInviteLatency(options) {
   const perMeasurementS = o.seconds + o.holdMs / 1000 + 25;
   const lifetimeS = 300 + 3 * o.rates.length * 2 * perMeasurementS + 2 * (o.warmupS + 30);
   const hz = clockTicksPerSecond();
-  let nats;
-  let rtpe;
-  let media;
+  let stack;
   let router;
   let edge;
-  let nc;
   try {
-    nats = await startNatsServer({ dir, lifetimeS });
     // calls at once: rate x (hold + ~1 s of setup and teardown)
-    rtpe = await startRtpengine({ dir, ng, calls: Math.ceil(maxRate * (o.holdMs / 1000 + 1)), logLevel: o.rtpengineLogLevel ?? 5, lifetimeS });
-    media = await startMediaControl({ dir, natsUrl: nats.url, rtpengine: `udp:127.0.0.1:${rtpe.ngPort}`, extraSet: o.mediaSet ?? [], lifetimeS });
-    nc = await connect({ servers: nats.url, name: 'media-bench-invite' });
-    const probe = JSON.parse(
-      (await nc.request('sipmesh.media.v1.delete', JSON.stringify({ jsonrpc: '2.0', id: 'probe', method: 'delete', params: { version: '1.0', call_id: 'mb-probe', from_tag: 'probe' } }), { timeout: 5000 })).string(),
-    );
-    if (probe.result?.deleted !== false) throw new Error(`media-control's probe answer: ${JSON.stringify(probe)}`);
+    stack = await startMediaStack({ dir, ng, calls: Math.ceil(maxRate * (o.holdMs / 1000 + 1)), logLevel: o.rtpengineLogLevel ?? 5, mediaSet: o.mediaSet, lifetimeS, name: 'media-bench-invite' });
+    const { nats, rtpe, media, nc } = stack;
 
     const routesFile = path.join(dir, 'routes.json');
     writeFileSync(routesFile, JSON.stringify(routesDoc(INVITE_PORTS.uas), null, 2) + '\n');
@@ -370,16 +358,11 @@ export async function runInviteLatency(options) {
       dir,
     };
   } finally {
-    if (nc) await nc.close().catch(() => undefined);
     // the edge first (no call left without its router), then the rest
     await stopBounded(edge);
     await stopBounded(router);
-    await stopBounded(media);
+    await stack?.stop();
     await ng.close();
-    await stopBounded(rtpe);
-    await rtpe?.releasePorts();
-    await stopBounded(nats);
-    rmSync(path.join(dir, 'jetstream'), { recursive: true, force: true });
   }
 }
 

@@ -21,6 +21,7 @@ import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
 import { identify, isAlive, startLogged, stopProcess, waitUntil } from './child-process-control.mjs';
 import { descendantsOf, udpSockets } from './process-cpu.mjs';
 import { freeTcpPort, portListens } from './tcp-ports.mjs';
@@ -263,6 +264,44 @@ export async function startMediaControl({ dir, natsUrl, rtpengine, extraSet = []
 
 // ------------------------------------------------------------------ counters
 
+/**
+ * What both parts of the media bench run on: a private nats-server, rtpengine (RTP ports for
+ * `calls` calls at once) and media-control, and a NATS connection on which media-control has
+ * answered a probe (a delete of a call nobody has: deleted false). `stop()` stops what started,
+ * in reverse order; `ng` stays the caller's.
+ */
+export async function startMediaStack({ dir, ng, calls, logLevel, mediaSet = [], lifetimeS, name }) {
+  const stack = {
+    nats: undefined,
+    rtpe: undefined,
+    media: undefined,
+    nc: undefined,
+    async stop() {
+      if (stack.nc) await stack.nc.close().catch(() => undefined);
+      await stopBounded(stack.media);
+      await stopBounded(stack.rtpe);
+      await stack.rtpe?.releasePorts();
+      await stopBounded(stack.nats);
+      // the logs stay in dir, not the stream store
+      rmSync(path.join(dir, 'jetstream'), { recursive: true, force: true });
+    },
+  };
+  try {
+    stack.nats = await startNatsServer({ dir, lifetimeS });
+    stack.rtpe = await startRtpengine({ dir, ng, calls, logLevel, lifetimeS });
+    stack.media = await startMediaControl({ dir, natsUrl: stack.nats.url, rtpengine: `udp:127.0.0.1:${stack.rtpe.ngPort}`, extraSet: mediaSet, lifetimeS });
+    stack.nc = await connect({ servers: stack.nats.url, name });
+    const probe = JSON.parse(
+      (await stack.nc.request('sipmesh.media.v1.delete', JSON.stringify({ jsonrpc: '2.0', id: 'probe', method: 'delete', params: { version: '1.0', call_id: 'mb-probe', from_tag: 'probe' } }), { timeout: 5000 })).string(),
+    );
+    if (probe.result?.deleted !== false) throw new Error(`media-control's probe answer: ${JSON.stringify(probe)}`);
+  } catch (e) {
+    await stack.stop();
+    throw e;
+  }
+  return stack;
+}
+
 /** Samples of metric `name` in Prometheus text: [{ labels, value }]. */
 export function samples(text, name) {
   const out = [];
@@ -354,20 +393,7 @@ function socketInodes(pid) {
  */
 export function udpDrops({ pid, port }) {
   const inodes = pid ? socketInodes(pid) : null;
-  let drops = 0;
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
-    let text;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length < 13) continue;
-      const local = cols[1] ?? '';
-      if (inodes ? inodes.has(cols[9]) : parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port) drops += Number(cols[12]);
-    }
-  }
-  return drops;
+  return udpSockets()
+    .filter((s) => (inodes ? inodes.has(s.inode) : s.port === port))
+    .reduce((acc, s) => acc + s.drops, 0);
 }

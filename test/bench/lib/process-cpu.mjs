@@ -104,7 +104,7 @@ export function cpuPressureUs() {
   }
 }
 
-/** Bound UDP sockets (IPv4 and IPv6): local port, address (hex as in /proc) and the per-socket drop counter. */
+/** Bound UDP sockets (IPv4 and IPv6): local port, address (hex as in /proc), the per-socket drop counter and the socket's inode. */
 export function udpSockets() {
   const out = [];
   for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
@@ -119,7 +119,7 @@ export function udpSockets() {
       if (cols.length < 13) continue;
       const local = cols[1] ?? '';
       const colon = local.lastIndexOf(':');
-      out.push({ addressHex: local.slice(0, colon), port: parseInt(local.slice(colon + 1), 16), drops: Number(cols[12]) });
+      out.push({ addressHex: local.slice(0, colon), port: parseInt(local.slice(colon + 1), 16), drops: Number(cols[12]), inode: cols[9] ?? '' });
     }
   }
   return out;
