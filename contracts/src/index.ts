@@ -68,3 +68,5 @@ export {
 export { JsonRpcErrorCode } from './errors.js';
 export { dialogId, isDialogId } from './dialog-id.js';
 export { EVENT_COUNT_HEADER, decodeEvents, encodeEvents, eventLines } from './event-batch.js';
+export { EventBatcher, EventDelivery } from './event-batcher.js';
+export type { EventBatchLimits, EventBatchOutcome, EventMessageOptions, EventPublisher } from './event-batcher.js';

@@ -61,8 +61,8 @@ export { lifecycleEvents, runService } from './lifecycle/run-service.js';
 export type { RunServiceOptions, ServiceProcess, Stoppable } from './lifecycle/run-service.js';
 
 // Service plumbing shared by every service
-export { connectConfiguredBus, serviceConfigSections, serviceEnvMap, startConfiguredTracing } from './service/service-config.js';
-export type { ServiceConfig } from './service/service-config.js';
+export { connectConfiguredBus, eventBatchConfigSection, serviceConfigSections, serviceEnvMap, startConfiguredTracing } from './service/service-config.js';
+export type { EventBatchConfig, ServiceConfig } from './service/service-config.js';
 export { parseServiceArgs } from './service/service-args.js';
 export type { ServiceArgs } from './service/service-args.js';
 export { LocalSettingsBucket } from './bus/settings-bucket.js';

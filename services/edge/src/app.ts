@@ -4,7 +4,7 @@
  * (edge and router in one process) both use it.
  */
 import { trace } from '@opentelemetry/api';
-import { createValidators, EVENTS_STREAM, subjects } from '@sipmesh/contracts';
+import { createValidators, EVENTS_STREAM, subjects, type EventPublisher } from '@sipmesh/contracts';
 import { logEvent, type Bus, type Logger } from '@sipmesh/runtime';
 import { edgeLogEvents, type EdgeLogEventName } from './log-events.js';
 import type { Registry } from 'prom-client';
@@ -14,7 +14,7 @@ import { EdgeRpc } from './bus/edge-rpc.js';
 import { PolicySelector } from './bus/policy-selector.js';
 import { OptionsProber } from './probe/options-probe.js';
 import { TransactionEvents } from './bus/transaction-events.js';
-import { SpoolingPublisher, spoolDirFor, type EventPublisher } from './bus/event-spool.js';
+import { SpoolingPublisher, spoolDirFor } from './bus/event-spool.js';
 import { DialogEvents } from './bus/dialog-events.js';
 import { DialogTracker } from './dialogs/dialog-tracker.js';
 import { EdgeRequester } from './uac/edge-request.js';

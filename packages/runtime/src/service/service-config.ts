@@ -51,6 +51,30 @@ export function serviceConfigSections(defaults: { adminPort: number }) {
   } as const;
 }
 
+/**
+ * `events.batch` of a service that publishes events (contracts EventBatcher): a message of JSON
+ * lines goes when it holds maxEvents events or maxBytes of JSON, or maxDelayMs after its first event.
+ */
+export function eventBatchConfigSection() {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    description: 'Events leave in messages of JSON lines (one event per line): a message goes when it holds maxEvents events or maxBytes of JSON, or maxDelayMs after its first event',
+    properties: {
+      maxEvents: { type: 'integer', minimum: 1, maximum: 10000, default: 100, description: 'Events per message at most; 1 publishes every event on its own' },
+      maxBytes: { type: 'integer', minimum: 1024, maximum: 8388608, default: 262144, 'x-unit': 'bytes', description: 'JSON per message at most (keep it under the NATS server max_payload)' },
+      maxDelayMs: { type: 'integer', minimum: 0, maximum: 1000, default: 5, 'x-unit': 'ms', description: 'Longest an event waits for its message to fill' },
+    },
+  } as const;
+}
+
+export interface EventBatchConfig {
+  maxEvents: number;
+  maxBytes: number;
+  maxDelayMs: number;
+}
+
 export interface ServiceConfig {
   nats: { url: string; name: string };
   admin: { enabled: boolean; host: string; port: number };

@@ -4,11 +4,9 @@
  * the SIP path: a failed publish is counted and logged.
  */
 import { randomBytes } from 'node:crypto';
-import { CONTRACT_VERSION, subjects, type DialogEvent, type DialogResetEvent } from '@sipmesh/contracts';
+import { CONTRACT_VERSION, EventBatcher, subjects, type DialogEvent, type DialogResetEvent, type EventBatchLimits, type EventPublisher } from '@sipmesh/contracts';
 import type { EdgeLogEventName } from '../log-events.js';
 import type { DialogSink } from '../dialogs/dialog-tracker.js';
-import { EventBatcher, type EventBatchLimits } from './event-batcher.js';
-import type { EventPublisher } from './event-spool.js';
 import { UNBATCHED, type EventCounters } from './transaction-events.js';
 
 type Kind = 'started' | 'answered' | 'ended';

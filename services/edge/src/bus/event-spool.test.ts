@@ -8,12 +8,11 @@
 import { appendFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EVENT_COUNT_HEADER, EVENTS_STREAM, subjects } from '@sipmesh/contracts';
+import { EVENT_COUNT_HEADER, EventBatcher, EventDelivery, EVENTS_STREAM, subjects } from '@sipmesh/contracts';
 import { BusError, BusErrorCode, BusStatus, connectNatsBus, type Bus, type PublishEventOptions } from '@sipmesh/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventBatcher } from './event-batcher.js';
 import { encodeSpoolRecord, parseSpoolSegment } from './event-spool-record.js';
-import { EventDelivery, SpoolErrorCode, SpoolingPublisher, type SpoolBus, type SpoolOptions } from './event-spool.js';
+import { SpoolErrorCode, SpoolingPublisher, type SpoolBus, type SpoolOptions } from './event-spool.js';
 import type { EdgeLogEventName } from '../log-events.js';
 import { startNatsServer, type PrivateNatsServer } from '../../../../test/helpers/nats-server.js';
 

@@ -24,24 +24,11 @@
  * - One directory per running edge: two processes appending to the same files would interleave.
  */
 import path from 'node:path';
-import { EVENT_COUNT_HEADER } from '@sipmesh/contracts';
+import { EVENT_COUNT_HEADER, EventDelivery, type EventPublisher } from '@sipmesh/contracts';
 import { BusErrorCode, BusStatus, isBusError, type Bus, type PublishEventOptions } from '@sipmesh/runtime';
 import type { EdgeLogEventName } from '../log-events.js';
 import { SpoolFiles, type SpoolSegment } from './event-spool-files.js';
 import { encodeSpoolRecord, type SpoolRecord } from './event-spool-record.js';
-
-export const EventDelivery = { published: 'published', spooled: 'spooled' } as const;
-export type EventDelivery = (typeof EventDelivery)[keyof typeof EventDelivery];
-
-/**
- * What event producers publish through: the SpoolingPublisher over NATS, the bus itself in embedded
- * mode. The call of `Bus.publishEvent`; it resolves once the message is in the stream or in the
- * spool (`'spooled'`; a bus resolves with nothing, meaning published) and rejects when it is in
- * neither.
- */
-export interface EventPublisher {
-  publishEvent(subject: string, data: Uint8Array, opts: PublishEventOptions): Promise<EventDelivery | void>;
-}
 
 /** The part of the bus the spool uses. */
 export type SpoolBus = Pick<Bus, 'status' | 'onStatus' | 'publishEvent'>;

@@ -11,7 +11,7 @@ import type { SipRequest } from '../parser/sip-message.js';
 import type { CompletedTransaction } from '../proxy/proxy-context.js';
 import { CALLER, UDP_LISTENER } from '../proxy/proxy-harness.fixture.js';
 import { invite } from '../proxy/sip-peers.fixture.js';
-import type { EventBatchLimits } from './event-batcher.js';
+import type { EventBatchLimits } from '@sipmesh/contracts';
 import { TransactionEvents, UNBATCHED } from './transaction-events.js';
 
 const REQ = ((): SipRequest => {

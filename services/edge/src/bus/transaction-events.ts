@@ -5,14 +5,12 @@
  * logged, and the transaction goes on. Over NATS the publisher is the edge's disk spool
  * (event-spool.ts), shared with every other event producer.
  */
-import { CONTRACT_VERSION, subjects, type TransactionCompletedEvent } from '@sipmesh/contracts';
+import { CONTRACT_VERSION, EventBatcher, subjects, type EventBatchLimits, type EventPublisher, type TransactionCompletedEvent } from '@sipmesh/contracts';
 import type { SipRequest } from '../parser/sip-message.js';
 import { partyOf } from './route-params.js';
 import type { CompletedTransaction } from '../proxy/proxy-context.js';
 import type { InboundMessage } from '../transport/transport.js';
 import type { EdgeLogEventName } from '../log-events.js';
-import { EventBatcher, type EventBatchLimits } from './event-batcher.js';
-import type { EventPublisher } from './event-spool.js';
 
 export interface EventCounters {
   inc(name: 'events_published' | 'events_failed', by?: number): void;

@@ -2,6 +2,8 @@
  * Edge configuration: one JSON Schema with defaults, units and reload notes (the config reference in
  * docs/configuration.md is rendered from it), plus the table of environment overrides.
  */
+import { eventBatchConfigSection, type EventBatchConfig } from '@sipmesh/runtime';
+
 export const listenerSchema = {
   type: 'object',
   additionalProperties: false,
@@ -243,17 +245,7 @@ export const edgeConfigSchema = {
       default: {},
       properties: {
         enabled: { type: 'boolean', default: true, description: 'Publish transaction events to the event stream' },
-        batch: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          description: 'Events leave in messages of JSON lines (one event per line): a message goes when it holds maxEvents events or maxBytes of JSON, or maxDelayMs after its first event',
-          properties: {
-            maxEvents: { type: 'integer', minimum: 1, maximum: 10000, default: 100, description: 'Events per message at most; 1 publishes every event on its own' },
-            maxBytes: { type: 'integer', minimum: 1024, maximum: 8388608, default: 262144, 'x-unit': 'bytes', description: 'JSON per message at most (keep it under the NATS server max_payload)' },
-            maxDelayMs: { type: 'integer', minimum: 0, maximum: 1000, default: 5, 'x-unit': 'ms', description: 'Longest an event waits for its message to fill' },
-          },
-        },
+        batch: eventBatchConfigSection(),
         spool: {
           type: 'object',
           additionalProperties: false,
@@ -334,7 +326,7 @@ export interface EdgeConfig {
   udp: { recvBufferBytes: number };
   dialogs: { enabled: boolean; maxDurationS: number };
   media: { enabled: boolean; timeoutMs: number; onUnavailable: 'fail' | 'pass' };
-  events: { enabled: boolean; batch: { maxEvents: number; maxBytes: number; maxDelayMs: number }; spool: { enabled: boolean; dir: string; maxBytes: number } };
+  events: { enabled: boolean; batch: EventBatchConfig; spool: { enabled: boolean; dir: string; maxBytes: number } };
 }
 
 /** Environment overrides (name → dotted config path). */

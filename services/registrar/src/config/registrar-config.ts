@@ -3,7 +3,7 @@
  * digest authentication (auth, auth_db) and the ban on repeated failures, plus the common
  * service sections.
  */
-import { serviceConfigSections, serviceEnvMap, type ServiceConfig } from '@sipmesh/runtime';
+import { eventBatchConfigSection, serviceConfigSections, serviceEnvMap, type EventBatchConfig, type ServiceConfig } from '@sipmesh/runtime';
 
 export const REGISTRAR_ADMIN_PORT = 9071;
 
@@ -137,6 +137,13 @@ export const registrarConfigSchema = {
         migrate: { type: 'boolean', default: true, description: 'Create missing tables at start' },
       },
     },
+    events: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Registration events (added, refreshed, removed) on the event stream; expiries, which every registrar sweeping the same binding announces under the same id, go one per message so the stream drops the repeats',
+      properties: { batch: eventBatchConfigSection() },
+    },
     ...serviceConfigSections({ adminPort: REGISTRAR_ADMIN_PORT }),
   },
 } as const;
@@ -159,6 +166,7 @@ export interface RegistrarConfig extends ServiceConfig {
   nat: { keepalive: { enabled: boolean; intervalSec: number; maxFailures: number; timeoutMs: number; from: string; concurrency: number; tcp: 'crlf' | 'options' } };
   uac: { source: 'none' | 'file' | 'database'; file: string; contactAddr: string; timerIntervalSec: number; retryIntervalSec: number; maxRetryIntervalSec: number; timeoutMs: number; userAgent: string };
   database: { url: string; migrate: boolean };
+  events: { batch: EventBatchConfig };
 }
 
 export const registrarEnvMap = {

@@ -2,13 +2,31 @@
  * Events for one stream subject, gathered into messages of JSON lines (contracts event-batch):
  * a message leaves when it holds `maxEvents` events or `maxBytes` of JSON, or `maxDelayMs` after
  * its first event. One stream write and one acknowledgement then carry many events, which is what
- * lets the edge publish an event per transaction at full load; `maxEvents: 1` publishes each event
+ * lets the edge publish an event per transaction and the registrar one per binding change at full load; `maxEvents: 1` publishes each event
  * on its own. The message id is the first event's id, so a resent batch is stored once; an event id
  * seen twice in one batch is dropped (the stream would have dropped it as a message). Messages go
- * through an EventPublisher: the bus, or the disk spool that keeps them through a NATS outage.
+ * through an EventPublisher: the bus, or the edge's disk spool that keeps them through a NATS outage.
  */
-import { EVENT_COUNT_HEADER, encodeEvents } from '@sipmesh/contracts';
-import { EventDelivery, type EventPublisher } from './event-spool.js';
+import { EVENT_COUNT_HEADER, encodeEvents } from './event-batch.js';
+
+/** How a message reached the stream: straight, or by way of a producer's disk spool. */
+export const EventDelivery = { published: 'published', spooled: 'spooled' } as const;
+export type EventDelivery = (typeof EventDelivery)[keyof typeof EventDelivery];
+
+/** The options of the runtime Bus's publishEvent (message id for deduplication, headers). */
+export interface EventMessageOptions {
+  msgId: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * What event producers publish through: the runtime Bus itself, or a spool in front of it. The
+ * call of `Bus.publishEvent`; it resolves once the message is in the stream or in the spool
+ * (`'spooled'`; a bus resolves with nothing, meaning published) and rejects when it is in neither.
+ */
+export interface EventPublisher {
+  publishEvent(subject: string, data: Uint8Array, opts: EventMessageOptions): Promise<EventDelivery | void>;
+}
 
 export interface EventBatchLimits {
   readonly maxEvents: number;
