@@ -3,7 +3,7 @@
  * for SIP), each also in its `-sess` form. SHA-512-256 is not offered: no SIP phone we know of
  * uses it, and Kamailio does not either.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const DigestAlgorithm = {
   md5: 'MD5',
@@ -33,9 +33,8 @@ export function isMd5Family(algorithm: DigestAlgorithm): boolean {
 
 /** H(data) of RFC 7616 §3.4.1 as lowercase hex; strings are hashed as UTF-8 (RFC 7616 §4). */
 export function digestHash(algorithm: DigestAlgorithm, data: string): string {
-  return createHash(isMd5Family(algorithm) ? 'md5' : 'sha256')
-    .update(data, 'utf8')
-    .digest('hex');
+  // one-shot: a third of createHash().update().digest()'s cost, and two or three run per check
+  return hash(isMd5Family(algorithm) ? 'md5' : 'sha256', data, 'hex');
 }
 
 /** Length in hex digits of a digest computed with `algorithm`. */

@@ -1,5 +1,6 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { NonceIssuer, NonceStatus } from './digest-nonce.js';
+import { hmacPads, hmacSha256, NonceIssuer, NonceStatus } from './digest-nonce.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
@@ -87,5 +88,26 @@ describe('stateless nonces', () => {
   it('take their randomness from the injected source', () => {
     const issuer = new NonceIssuer({ secret: 's', now: () => T0, random: (n) => Buffer.alloc(n, 7) });
     expect(issuer.issue('r')).toBe(issuer.issue('r'));
+  });
+});
+
+describe('the nonce MAC', () => {
+  it('is HMAC-SHA-256 (RFC 4231 test case 2, short and block-long keys, a key longer than a block)', () => {
+    // RFC 4231 §4.3
+    expect(hmacSha256(hmacPads(Buffer.from('Jefe')), Buffer.from('what do ya want for nothing?')).toString('hex')).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    for (const keyLength of [1, 32, 64, 65, 200]) {
+      const key = Buffer.alloc(keyLength, 0xa5);
+      const message = Buffer.from(`time|random|example.com ${String(keyLength)}`);
+      expect(hmacSha256(hmacPads(key), message).equals(createHmac('sha256', key).update(message).digest())).toBe(true);
+    }
+  });
+
+  it('verifies nonces issued with the same secret by the previous createHmac code', () => {
+    const secret = 'shared-secret';
+    const raw = Buffer.alloc(33);
+    raw.writeUIntBE(Math.floor(T0 / 1000), 0, 5);
+    raw.fill(7, 5, 17);
+    createHmac('sha256', secret).update(raw.subarray(0, 17)).update('example.com').digest().subarray(0, 16).copy(raw, 17);
+    expect(new NonceIssuer({ secret, now: () => T0 + 1000 }).verify(raw.toString('base64url'), 'Example.com').status).toBe(NonceStatus.valid);
   });
 });

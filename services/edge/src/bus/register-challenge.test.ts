@@ -1,28 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { CONTRACT_VERSION, type RouteAnswer, type RouteParams } from '@sipmesh/contracts';
+import type { RouteAnswer, RouteParams } from '@sipmesh/contracts';
 import { NonceIssuer, NonceStatus, parseChallenges } from '@sipmesh/runtime';
 import { REGISTRAR_TARGET, type RouteAsker, type Suspended } from '../proxy/proxy-context.js';
+import { parseMessage } from '../parser/parse-message.js';
+import type { SipRequest } from '../parser/sip-message.js';
 import { RegisterChallenger } from './register-challenge.js';
 
-function params(headers: Record<string, string[]>): RouteParams {
-  return {
-    version: CONTRACT_VERSION,
-    edge: 'e1',
-    tx: 'e1.1.1',
-    method: 'REGISTER',
-    ruri: 'sip:example.com',
-    ruri_parts: { scheme: 'sip', host: 'example.com' },
-    from: { uri: 'sip:alice@example.com', user: 'alice', host: 'example.com', tag: 't1' },
-    to: { uri: 'sip:alice@Example.COM', user: 'alice', host: 'Example.COM' },
-    call_id: 'c1',
-    cseq: { seq: 1, method: 'REGISTER' },
-    headers,
-    source: { ip: '192.0.2.4', port: 5060, transport: 'udp' },
-    socket: { transport: 'udp', ip: '127.0.0.1', port: 5060 },
-    ours: { ruri: true, from: true },
-    attempt: 1,
-  };
+function register(extra = ''): SipRequest {
+  const r = parseMessage(
+    Buffer.from(
+      'REGISTER sip:example.com SIP/2.0\r\n' +
+        'Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1\r\n' +
+        'Max-Forwards: 70\r\n' +
+        'From: <sip:alice@example.com>;tag=t1\r\n' +
+        'To: <sip:alice@Example.COM>\r\n' +
+        'Call-ID: c1\r\n' +
+        'CSeq: 1 REGISTER\r\n' +
+        'Contact: <sip:alice@192.0.2.4:5060>\r\n' +
+        extra +
+        'Content-Length: 0\r\n\r\n',
+    ),
+  );
+  if (!r.ok || r.message.kind !== 'request') throw new Error('not a request');
+  return r.message;
 }
+
+const PARAMS = { method: 'REGISTER' } as RouteParams;
 
 function setUp(): { challenger: RegisterChallenger; forwarded: string[]; answers: RouteAnswer[]; tx: Suspended; counted: string[] } {
   const forwarded: string[] = [];
@@ -35,17 +38,14 @@ function setUp(): { challenger: RegisterChallenger; forwarded: string[]; answers
 }
 
 describe('the edge challenging a REGISTER without credentials', () => {
-  it("answers 401 with the registrar's challenge, one header per algorithm, a nonce the registrars' secret verifies for the To domain", async () => {
-    const { challenger, forwarded, answers, tx, counted } = setUp();
-    challenger.ask(tx, params({}), undefined, REGISTRAR_TARGET);
-    expect(answers).toEqual([]); // answered after ask returns, as from the bus
-    await Promise.resolve();
-    expect(forwarded).toEqual([]);
+  it("answers 401 with the registrar's challenge, one header per algorithm, a nonce the registrars' secret verifies for the To domain", () => {
+    const { challenger, counted } = setUp();
+    const answer = challenger.answerLocally(register(), REGISTRAR_TARGET);
     expect(counted).toEqual(['register_challenges_local']);
-    const reply = answers[0]?.reply;
+    const reply = answer?.reply;
     expect(reply?.code).toBe(401);
     expect(reply?.reason).toBe('Unauthorized');
-    expect(answers[0]?.policy).toBe('registrar');
+    expect(answer?.policy).toBe('registrar');
     const headers = reply?.headers ?? [];
     expect(headers.map((h) => h.split(':')[0])).toEqual(['WWW-Authenticate', 'WWW-Authenticate']);
     const challenges = parseChallenges(headers.map((h) => h.slice(h.indexOf(':') + 1).trim()));
@@ -57,10 +57,13 @@ describe('the edge challenging a REGISTER without credentials', () => {
     expect(new NonceIssuer({ secret: 'other' }).verify(nonce, 'example.com').status).toBe(NonceStatus.forged);
   });
 
-  it('passes REGISTERs with credentials and every routed request on', () => {
-    const { challenger, forwarded, answers, tx } = setUp();
-    challenger.ask(tx, params({ authorization: ['Digest username="alice"'] }), undefined, REGISTRAR_TARGET);
-    challenger.ask(tx, params({}), undefined, 'default');
+  it('leaves REGISTERs with credentials and every routed request to be asked, and passes them on', () => {
+    const { challenger, forwarded, answers, tx, counted } = setUp();
+    expect(challenger.answerLocally(register('Authorization: Digest username="alice"\r\n'), REGISTRAR_TARGET)).toBeUndefined();
+    expect(challenger.answerLocally(register(), 'default')).toBeUndefined();
+    expect(counted).toEqual([]);
+    challenger.ask(tx, PARAMS, undefined, REGISTRAR_TARGET);
+    challenger.ask(tx, PARAMS, undefined, 'default');
     expect(forwarded).toEqual(['REGISTER registrar', 'REGISTER default']);
     expect(answers).toEqual([]);
   });

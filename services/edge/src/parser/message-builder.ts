@@ -15,14 +15,49 @@ function text(s: string): Buffer {
   return Buffer.from(s, 'utf8');
 }
 
+/**
+ * A message being written from new text and byte ranges of a received message: text runs are
+ * joined as strings and everything is copied into one buffer at the end (one allocation instead
+ * of one per line: a response is written for every transaction).
+ */
+class MessageWriter {
+  private readonly parts: (string | Buffer)[] = [];
+  private pending = '';
+
+  text(s: string): void {
+    this.pending += s;
+  }
+
+  bytes(b: Buffer): void {
+    if (this.pending !== '') {
+      this.parts.push(this.pending);
+      this.pending = '';
+    }
+    this.parts.push(b);
+  }
+
+  /** A received header line, re-terminated with CRLF (it may have arrived with a bare LF). */
+  line(msg: SipMessageBase, h: HeaderField): void {
+    this.bytes(msg.raw.subarray(h.lineStart, h.lineEnd));
+    this.pending += CRLF;
+  }
+
+  finish(body: Buffer): Buffer {
+    if (this.pending !== '') this.parts.push(this.pending);
+    this.pending = '';
+    let length = body.length;
+    for (const p of this.parts) length += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
+    const out = Buffer.allocUnsafe(length);
+    let at = 0;
+    for (const p of this.parts) at += typeof p === 'string' ? out.write(p, at, 'utf8') : p.copy(out, at);
+    body.copy(out, at);
+    return out;
+  }
+}
+
 function firstField(msg: SipMessageBase, name: string): HeaderField | undefined {
   for (const h of msg.headers) if (h.name === name) return h;
   return undefined;
-}
-
-/** A received header line, re-terminated with CRLF (it may have arrived with a bare LF). */
-function copyLine(msg: SipMessageBase, h: HeaderField, out: Buffer[]): void {
-  out.push(msg.raw.subarray(h.lineStart, h.lineEnd), text(CRLF));
 }
 
 /** The first value of the first Via line: the Via this element's transaction owns. */
@@ -58,44 +93,54 @@ export interface ResponseOptions {
  * untagged), Call-ID and CSeq copied; Timestamp too on a 100 (§8.2.6.1); Content-Length always.
  */
 export function buildResponse(req: SipRequest, status: number, reason: string, opts: ResponseOptions = {}): Buffer {
-  const out: Buffer[] = [text(`SIP/2.0 ${String(status)} ${checkedLine(reason)}${CRLF}`)];
+  const out = new MessageWriter();
+  out.text(`SIP/2.0 ${String(status)} ${checkedLine(reason)}${CRLF}`);
   let firstVia = true;
   for (const h of req.headers) {
     if (h.name !== HeaderName.via) continue;
     if (firstVia && opts.topVia !== undefined) {
-      out.push(text(`Via: ${checkedLine(opts.topVia)}${CRLF}`));
+      out.text(`Via: ${checkedLine(opts.topVia)}${CRLF}`);
       const ranges = splitListRanges(req.raw, h.valueStart, h.valueEnd);
-      if (ranges.length > 2) out.push(req.raw.subarray(h.lineStart, h.valueStart), req.raw.subarray(ranges[2] ?? h.valueStart, h.lineEnd), text(CRLF));
+      if (ranges.length > 2) {
+        out.bytes(req.raw.subarray(h.lineStart, h.valueStart));
+        out.bytes(req.raw.subarray(ranges[2] ?? h.valueStart, h.lineEnd));
+        out.text(CRLF);
+      }
     } else {
-      copyLine(req, h, out);
+      out.line(req, h);
     }
     firstVia = false;
   }
   const from = firstField(req, HeaderName.from);
-  if (from !== undefined) copyLine(req, from, out);
+  if (from !== undefined) out.line(req, from);
   const to = firstField(req, HeaderName.to);
   if (to !== undefined) {
     if (opts.toTag !== undefined && req.to.tag === undefined && req.to.uri !== '') {
-      out.push(req.raw.subarray(to.lineStart, to.valueEnd), text(`;tag=${checkedLine(opts.toTag)}`), req.raw.subarray(to.valueEnd, to.lineEnd), text(CRLF));
+      out.bytes(req.raw.subarray(to.lineStart, to.valueEnd));
+      out.text(`;tag=${checkedLine(opts.toTag)}`);
+      out.bytes(req.raw.subarray(to.valueEnd, to.lineEnd));
+      out.text(CRLF);
     } else {
-      copyLine(req, to, out);
+      out.line(req, to);
     }
   }
-  for (const name of [HeaderName.callId, HeaderName.cseq]) {
-    const h = firstField(req, name);
-    if (h !== undefined) copyLine(req, h, out);
-  }
+  const callId = firstField(req, HeaderName.callId);
+  if (callId !== undefined) out.line(req, callId);
+  const cseq = firstField(req, HeaderName.cseq);
+  if (cseq !== undefined) out.line(req, cseq);
   if (status === 100) {
     const timestamp = firstField(req, HeaderName.timestamp);
-    if (timestamp !== undefined) copyLine(req, timestamp, out);
+    if (timestamp !== undefined) out.line(req, timestamp);
   }
-  if (opts.server !== undefined) out.push(text(`Server: ${checkedLine(opts.server)}${CRLF}`));
-  for (const line of opts.headers ?? []) out.push(text(checkedLine(line) + CRLF));
-  const body = opts.body ?? Buffer.alloc(0);
-  if (opts.contentType !== undefined && body.length > 0) out.push(text(`Content-Type: ${checkedLine(opts.contentType)}${CRLF}`));
-  out.push(text(`Content-Length: ${String(body.length)}${CRLF}${CRLF}`), body);
-  return Buffer.concat(out);
+  if (opts.server !== undefined) out.text(`Server: ${checkedLine(opts.server)}${CRLF}`);
+  for (const line of opts.headers ?? []) out.text(checkedLine(line) + CRLF);
+  const body = opts.body ?? EMPTY;
+  if (opts.contentType !== undefined && body.length > 0) out.text(`Content-Type: ${checkedLine(opts.contentType)}${CRLF}`);
+  out.text(`Content-Length: ${String(body.length)}${CRLF}${CRLF}`);
+  return out.finish(body);
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Route lines of a request, re-written with their values as received. */
 function routeLines(req: SipRequest): string {

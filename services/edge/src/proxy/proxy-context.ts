@@ -38,6 +38,11 @@ export interface RouteAsker {
   ask(tx: Suspended, params: RouteParams, traceHeaders: Record<string, string> | undefined, policy: string | typeof REGISTRAR_TARGET): void;
   /** The transaction stopped waiting (deadline, CANCEL): a late answer is dropped and counted. */
   forget(askId: string): void;
+  /**
+   * An answer the edge knows without asking (its own challenge of a REGISTER without
+   * credentials), checked before the route request is built; undefined: ask.
+   */
+  answerLocally?(req: SipRequest, policy: string | typeof REGISTRAR_TARGET): RouteAnswer | undefined;
 }
 
 export type TransactionOutcome =

@@ -10,7 +10,7 @@
  * a late answer finds nothing and is counted (never applied twice).
  */
 import { dialogId, type BranchOutcome, type RouteAnswer, type Route } from '@sipmesh/contracts';
-import { buildResponse } from '../parser/message-builder.js';
+import { buildResponse, type ResponseOptions } from '../parser/message-builder.js';
 import { MessageEdits } from '../parser/message-edits.js';
 import { serializeResponse } from '../parser/serialize.js';
 import type { SipRequest, SipResponse } from '../parser/sip-message.js';
@@ -170,6 +170,17 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.attempts++;
     this.state = 'suspended';
     if (this.attempts > 1) this.askId = ctx.nextAskId(this.txId);
+    // DESIGN §2 step 6: the registrar answers a REGISTER for our domains, like a router would.
+    const target = this.forRegistrar() ? REGISTRAR_TARGET : policy;
+    this.askedPolicy = target === REGISTRAR_TARGET ? 'registrar' : policy;
+    ctx.counters.inc('route_requests');
+    const local = ctx.router.answerLocally?.(this.req, target);
+    if (local !== undefined) {
+      this.init.trace?.startRouteRequest(this.attempts, this.askedPolicy);
+      // as a bus answer would: after the transaction finished asking
+      queueMicrotask(() => this.onAnswer(local));
+      return;
+    }
     const params = buildRouteParams({
       edgeId: ctx.config.id,
       txId: this.askId,
@@ -182,15 +193,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
       receivedAt: this.startedAt,
     });
     this.deadline = ctx.wheel.schedule(ctx.config.route.deadlineMs, this, 'deadline');
-    ctx.counters.inc('route_requests');
-    if (this.forRegistrar()) {
-      // DESIGN §2 step 6: the registrar answers a REGISTER for our domains, like a router would.
-      this.askedPolicy = 'registrar';
-      ctx.router.ask(this, params, this.init.trace?.startRouteRequest(this.attempts, 'registrar'), REGISTRAR_TARGET);
-      return;
-    }
-    this.askedPolicy = policy;
-    ctx.router.ask(this, params, this.init.trace?.startRouteRequest(this.attempts, policy), policy);
+    ctx.router.ask(this, params, this.init.trace?.startRouteRequest(this.attempts, this.askedPolicy), target);
   }
 
   private resume(outcome: string): boolean {
@@ -697,13 +700,15 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
   private localResponse(status: number, reason: string, headers: readonly string[], body?: { body: Buffer; contentType: string }): Buffer {
     const server = this.ctx.config.sip.serverHeader;
     if (status > 100) this.toTag ??= this.ctx.newTag();
-    return buildResponse(this.req, status, reason, {
-      ...(status > 100 && this.toTag !== undefined ? { toTag: this.toTag } : {}),
-      ...(server !== '' ? { server } : {}),
-      ...(this.init.topVia !== undefined ? { topVia: this.init.topVia } : {}),
-      headers,
-      ...(body ? { body: body.body, contentType: body.contentType } : {}),
-    });
+    const opts: { -readonly [K in keyof ResponseOptions]: ResponseOptions[K] } = { headers };
+    if (status > 100 && this.toTag !== undefined) opts.toTag = this.toTag;
+    if (server !== '') opts.server = server;
+    if (this.init.topVia !== undefined) opts.topVia = this.init.topVia;
+    if (body) {
+      opts.body = body.body;
+      opts.contentType = body.contentType;
+    }
+    return buildResponse(this.req, status, reason, opts);
   }
 
   private replyLocally(status: number, reason: string, headers: readonly string[], outcome: TransactionOutcome, body?: { body: Buffer; contentType: string }): void {
