@@ -115,7 +115,7 @@ export async function createEdgeApp(options: EdgeAppOptions): Promise<EdgeApp> {
       ? await SpoolingPublisher.open(bus, { dir: spoolDirFor(config.events.spool.dir, config.id), maxBytes: config.events.spool.maxBytes, counters: metrics, log })
       : undefined;
   const eventPublisher: EventPublisher = spool ?? bus;
-  const txEvents = config.events.enabled ? new TransactionEvents(eventPublisher, config.id, metrics, log, config.events.batch) : undefined;
+  const txEvents = config.events.enabled ? new TransactionEvents(eventPublisher, config.id, metrics, log, config.events.batch, Date.now, config.events.registrarTransactions) : undefined;
   const dialogEvents = config.events.enabled && config.dialogs.enabled ? new DialogEvents(eventPublisher, config.id, metrics, log, config.events.batch) : undefined;
   const media = config.media.enabled
     ? new EdgeMedia({

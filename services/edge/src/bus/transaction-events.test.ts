@@ -136,4 +136,25 @@ describe('TransactionEvents', () => {
     await bus.close();
   });
 
+  it('leaves out the REGISTERs the registrar answered unless events.registrarTransactions is on', async () => {
+    const registerReq = ((): SipRequest => {
+      const r = parseMessage(Buffer.from('REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bKr1\r\nMax-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=r1\r\nTo: <sip:alice@example.com>\r\nCall-ID: reg1\r\nCSeq: 1 REGISTER\r\nContact: <sip:alice@198.51.100.7:5062>\r\nContent-Length: 0\r\n\r\n'));
+      if (!r.ok || r.message.kind !== 'request') throw new Error('fixture does not parse');
+      return r.message;
+    })();
+    const registered: CompletedTransaction = { ...COMPLETED, req: registerReq, outcome: 'replied', policy: 'registrar', acc: undefined, branches: [] };
+    const ids = async (registrarTransactions: boolean): Promise<string[]> => {
+      const bus = new LocalBus();
+      const events = new TransactionEvents(bus, 'edge1', { inc: () => undefined }, () => undefined, UNBATCHED, Date.now, registrarTransactions);
+      events.completed({ ...registered, txId: 'edge1.1.1', status: 401 }, registerReq, INBOUND); // challenged
+      events.completed({ ...registered, txId: 'edge1.2.1' }, registerReq, INBOUND); // registered
+      events.completed({ ...registered, txId: 'edge1.3.1', policy: 'upstream' }, registerReq, INBOUND); // routed by a policy
+      events.completed({ ...registered, txId: 'edge1.4.1', acc: { flags: ['acc'] } }, registerReq, INBOUND); // accounting asked for
+      events.completed({ ...registered, txId: 'edge1.5.1', policy: undefined, status: 408, outcome: 'router_timeout' }, registerReq, INBOUND); // registrar never answered
+      await Promise.resolve();
+      return bus.readEvents().map((m) => m.msgId);
+    };
+    expect(await ids(false)).toEqual(['edge1.3.1', 'edge1.4.1', 'edge1.5.1']);
+    expect(await ids(true)).toEqual(['edge1.1.1', 'edge1.2.1', 'edge1.3.1', 'edge1.4.1', 'edge1.5.1']);
+  });
 });

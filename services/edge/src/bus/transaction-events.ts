@@ -1,7 +1,7 @@
 /**
  * Transaction-completed events (contracts transaction-completed.json) on the durable event stream,
- * one per server transaction when its final response goes out, gathered into messages of JSON
- * lines by an EventBatcher. Publishing never blocks the SIP path: a failed publish is counted and
+ * one per server transaction when its final response goes out (a REGISTER the registrar answered
+ * only with events.registrarTransactions), gathered into messages of JSON lines by an EventBatcher. Publishing never blocks the SIP path: a failed publish is counted and
  * logged, and the transaction goes on. Over NATS the publisher is the edge's disk spool
  * (event-spool.ts), shared with every other event producer.
  */
@@ -33,6 +33,8 @@ export class TransactionEvents {
     private readonly log: (event: EdgeLogEventName, fields: Record<string, unknown>) => void,
     limits: EventBatchLimits = UNBATCHED,
     private readonly now: () => number = Date.now,
+    /** events.registrarTransactions: publish REGISTER transactions the registrar answered too. */
+    private readonly registrarTransactions = true,
   ) {
     this.batcher = new EventBatcher(publisher, subjects.events.transactionCompleted, limits, {
       published: (n) => this.counters.inc('events_published', n),
@@ -61,6 +63,8 @@ export class TransactionEvents {
   }
 
   completed(tx: CompletedTransaction, req: SipRequest, inbound: InboundMessage): void {
+    // the registrar announces what a registration changed (registration events)
+    if (!this.registrarTransactions && tx.policy === 'registrar' && tx.acc === undefined) return;
     const time = this.now();
     const event: TransactionCompletedEvent = {
       event_id: tx.txId,

@@ -245,6 +245,12 @@ export const edgeConfigSchema = {
       default: {},
       properties: {
         enabled: { type: 'boolean', default: true, description: 'Publish transaction events to the event stream' },
+        registrarTransactions: {
+          type: 'boolean',
+          default: false,
+          description:
+            'Also publish the transactions of REGISTERs the registrar answers (and the challenges the edge gives for it). Off: registrations are on the stream as the registrar\'s registration events, and accounting stores no REGISTER (the registrar asks for none), so these events only doubled the stream\'s volume and cost the edge about a tenth of its CPU per registration',
+        },
         batch: eventBatchConfigSection(),
         spool: {
           type: 'object',
@@ -326,7 +332,7 @@ export interface EdgeConfig {
   udp: { recvBufferBytes: number };
   dialogs: { enabled: boolean; maxDurationS: number };
   media: { enabled: boolean; timeoutMs: number; onUnavailable: 'fail' | 'pass' };
-  events: { enabled: boolean; batch: EventBatchConfig; spool: { enabled: boolean; dir: string; maxBytes: number } };
+  events: { enabled: boolean; registrarTransactions: boolean; batch: EventBatchConfig; spool: { enabled: boolean; dir: string; maxBytes: number } };
 }
 
 /** Environment overrides (name → dotted config path). */
