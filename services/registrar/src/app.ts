@@ -20,8 +20,10 @@ import {
   MemoryNonceCountTracker,
   PgCredentialSource,
   RedisBanTracker,
+  RedisAuthAcceptor,
   RedisNonceCountTracker,
   type CredentialSource,
+  type DigestAuthenticatorOptions,
 } from './auth/index.js';
 import type { RegistrarConfig } from './config/registrar-config.js';
 import { MemoryLocationStore, RedisLocationStore, remainingSeconds, type Binding, type LocationStore, type SweepResult } from './location/index.js';
@@ -223,12 +225,15 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
     ban: config.auth.ban,
   });
   const credentialsRef: CredentialSource = { find: (user, domain) => credentials.find(user, domain) };
-  const authenticator = new DigestAuthenticator({
-    config: digest,
-    credentials: credentialsRef,
-    nonceCounts: redis ? new RedisNonceCountTracker(redis, { keyPrefix: `${config.auth.redisKeyPrefix}nc:` }) : new MemoryNonceCountTracker(),
-    bans: redis ? new RedisBanTracker(redis, digest.ban, { keyPrefix: `${config.auth.redisKeyPrefix}authban:` }) : new MemoryBanTracker(digest.ban),
-  });
+  let authState: Pick<DigestAuthenticatorOptions, 'bans' | 'nonceCounts' | 'acceptor'>;
+  if (redis) {
+    const nonceCounts = new RedisNonceCountTracker(redis, { keyPrefix: `${config.auth.redisKeyPrefix}nc:` });
+    const bans = new RedisBanTracker(redis, digest.ban, { keyPrefix: `${config.auth.redisKeyPrefix}authban:` });
+    authState = { nonceCounts, bans, acceptor: new RedisAuthAcceptor(redis, bans, nonceCounts) };
+  } else {
+    authState = { nonceCounts: new MemoryNonceCountTracker(), bans: new MemoryBanTracker(digest.ban) };
+  }
+  const authenticator = new DigestAuthenticator({ config: digest, credentials: credentialsRef, ...authState });
 
   const uacFile = resolve(config.uac.file);
   const uac = new OutboundRegistrations(

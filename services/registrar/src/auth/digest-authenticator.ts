@@ -11,7 +11,11 @@
  *     client's counts with guesses;
  *   - an unknown user is answered exactly like a wrong password (a new challenge);
  *   - failures that may be password guesses are counted per user and per source IP; a stale nonce
- *     and a replayed nonce count (both carry a valid digest) are not.
+ *     and a replayed nonce count (both carry a valid digest) are not;
+ *   - a banned user or source is answered 403 whatever it sent; the ban is looked up when the
+ *     outcome is known, and for a good digest together with the nonce count and the cleared
+ *     failures (AuthAcceptor: one Redis script), so a registration costs one store round trip
+ *     here. The subscriber lookup before it is served from the credential source's cache.
  * A store that fails (Redis or PostgreSQL down) rejects the promise; the caller answers 5xx.
  */
 import type { DigestAlgorithm } from '@sipmesh/runtime';
@@ -23,6 +27,7 @@ import { CredentialsErrorCode, parseDigestCredentials, type DigestCredentials } 
 import { digestUriMatches } from './digest-uri-match.js';
 import { computeResponse, digestsEqual } from './digest.js';
 import { MemoryNonceCountTracker, type NonceCountTracker } from './nonce-count.js';
+import { Acceptance, SequentialAuthAcceptor, type AuthAcceptor } from './auth-acceptance.js';
 import { NonceIssuer, NonceStatus } from '@sipmesh/runtime';
 
 export const ChallengeReason = {
@@ -81,6 +86,11 @@ export interface DigestAuthenticatorOptions {
   readonly nonceCounts?: NonceCountTracker;
   /** Default: in memory with `config.ban`. */
   readonly bans?: BanTracker;
+  /**
+   * The last step of a good digest (ban, nonce count, cleared failures); default: `bans` and
+   * `nonceCounts` one after the other. RedisAuthAcceptor does it in one Redis script.
+   */
+  readonly acceptor?: AuthAcceptor;
   /** Default: from `config.secret` and `config.nonceLifetimeSec`. */
   readonly nonces?: NonceIssuer;
   /** Wall clock in ms for the defaults above; default Date.now. */
@@ -92,16 +102,16 @@ type Challenge = Extract<DigestAuthResult, { result: 'challenge' }>;
 export class DigestAuthenticator {
   private readonly config: DigestConfig;
   private readonly credentials: CredentialSource;
-  private readonly nonceCounts: NonceCountTracker;
   private readonly bans: BanTracker;
+  private readonly acceptor: AuthAcceptor;
   private readonly nonces: NonceIssuer;
 
   constructor(options: DigestAuthenticatorOptions) {
     const now = options.now ?? Date.now;
     this.config = options.config;
     this.credentials = options.credentials;
-    this.nonceCounts = options.nonceCounts ?? new MemoryNonceCountTracker({ now });
     this.bans = options.bans ?? new MemoryBanTracker(options.config.ban, { now });
+    this.acceptor = options.acceptor ?? new SequentialAuthAcceptor(this.bans, options.nonceCounts ?? new MemoryNonceCountTracker({ now }));
     this.nonces = options.nonces ?? new NonceIssuer({ secret: options.config.secret, lifetimeSec: options.config.nonceLifetimeSec, now });
   }
 
@@ -123,9 +133,11 @@ export class DigestAuthenticator {
     const creds = picked.credentials;
     const { user } = splitDigestUsername(creds.username);
     const banUser = `${user}@${req.realm.toLowerCase()}`;
-    if (await this.bans.check(banUser, req.sourceIp)) return banned(`${banUser} or ${req.sourceIp} is banned`, user);
-
-    const fail = (reason: ChallengeReason, detail?: string): Promise<DigestAuthResult> => this.failure(banUser, req.sourceIp, reason, detail, user);
+    const isBanned = (): DigestAuthResult => banned(`${banUser} or ${req.sourceIp} is banned`, user);
+    // A banned user or source gets 403 whatever it sent; the ban is looked up once the outcome
+    // is known (with the nonce count, in one step, when the digest is good).
+    const fail = async (reason: ChallengeReason, detail?: string): Promise<DigestAuthResult> =>
+      (await this.bans.check(banUser, req.sourceIp)) ? isBanned() : this.failure(banUser, req.sourceIp, reason, detail, user);
     if (!this.config.algorithms.includes(creds.algorithm)) return fail(ChallengeReason.malformed, `algorithm ${creds.algorithm} was not offered`);
     if (!digestUriMatches(creds.uri, req.requestUri)) return fail(ChallengeReason.malformed, `uri ${creds.uri} is not the Request-URI ${req.requestUri}`);
 
@@ -140,15 +152,18 @@ export class DigestAuthenticator {
 
     const nonce = this.nonces.verify(creds.nonce, req.realm);
     // RFC 2617 §3.2.1: stale=true when the nonce is not good but the digest is; not a failure
-    if (nonce.status !== NonceStatus.valid) return challenge(ChallengeReason.stale, true, `nonce ${nonce.status}`, user);
+    if (nonce.status !== NonceStatus.valid) return (await this.bans.check(banUser, req.sourceIp)) ? isBanned() : challenge(ChallengeReason.stale, true, `nonce ${nonce.status}`, user);
     if (req.checkUser !== undefined && user !== req.checkUser) return fail(ChallengeReason.userMismatch, `authenticated as ${user}, request is from ${req.checkUser}`);
     // RFC 2617 §3.2.2: the count must grow; the RFC 2069 form has none, so its nonce is good once
-    if (!(await this.nonceCounts.accept(creds.nonce, creds.nonceCount ?? 1, nonce.expiresAtMs))) {
-      // a valid digest seen before: a replay, or a client reusing its nonce; a fresh nonce ends it
-      return challenge(ChallengeReason.replayed, true, `nc ${creds.nc ?? '(none)'} already seen`, user);
+    switch (await this.acceptor.accept(banUser, req.sourceIp, creds.nonce, creds.nonceCount ?? 1, nonce.expiresAtMs)) {
+      case Acceptance.banned:
+        return isBanned();
+      case Acceptance.replayed:
+        // a valid digest seen before: a replay, or a client reusing its nonce; a fresh nonce ends it
+        return challenge(ChallengeReason.replayed, true, `nc ${creds.nc ?? '(none)'} already seen`, user);
+      case Acceptance.ok:
+        return { result: AuthResultKind.ok, user, username: creds.username, realm: req.realm, algorithm: creds.algorithm };
     }
-    await this.bans.succeed(banUser);
-    return { result: AuthResultKind.ok, user, username: creds.username, realm: req.realm, algorithm: creds.algorithm };
   }
 
   private async failure(banUser: string | undefined, ip: string, reason: ChallengeReason, detail?: string, user?: string): Promise<DigestAuthResult> {

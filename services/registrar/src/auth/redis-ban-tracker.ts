@@ -54,6 +54,16 @@ export class RedisBanTracker implements BanTracker {
     await this.redis.del(this.failKey(userKey(user)));
   }
 
+  /** The keys whose existence means banned (none when banning is off), for RedisAuthAcceptor. */
+  banKeys(user: string, ip: string): string[] {
+    return this.policy.maxFailures <= 0 ? [] : this.subjects(user, ip).map((s) => this.banKey(s));
+  }
+
+  /** The key counting the user's failures, for RedisAuthAcceptor. */
+  failureKey(user: string): string {
+    return this.failKey(userKey(user));
+  }
+
   private subjects(user: string | undefined, ip: string): string[] {
     return user === undefined ? [ipKey(ip)] : [userKey(user), ipKey(ip)];
   }

@@ -39,8 +39,12 @@ export class RedisNonceCountTracker implements NonceCountTracker {
   async accept(nonce: string, nc: number, expiresAtMs: number): Promise<boolean> {
     const ttlMs = Math.ceil(expiresAtMs - this.now());
     if (!Number.isInteger(nc) || nc < 1 || ttlMs <= 0) return false;
-    const key = this.keyPrefix + nonce;
     // By hash: the script text is not sent with every REGISTER.
-    return (await runLua(this.redis, ACCEPT, [key], [nc, ttlMs])) === 1;
+    return (await runLua(this.redis, ACCEPT, [this.keyOf(nonce)], [nc, ttlMs])) === 1;
+  }
+
+  /** The key holding the highest nc of `nonce` (RedisAuthAcceptor writes it too). */
+  keyOf(nonce: string): string {
+    return this.keyPrefix + nonce;
   }
 }

@@ -234,6 +234,28 @@ describe.each(factories)('LocationStore (%s)', (_name, factory) => {
     expect(contacts).toEqual(Array.from({ length: 20 }, (_, i) => `sip:busy@192.0.2.${i + 1}`).sort());
   });
 
+  it('uses a snapshot read ahead for the first attempt, and reads afresh when another writer beat it', async () => {
+    const aor = 'ahead@example.com';
+    const early = h.store.read(aor);
+    await early;
+    // another registrar writes the AoR after the read ahead was taken
+    await h.peer.replace(aor, { version: 0 }, [binding(aor, 'sip:other@192.0.2.1')]);
+    const seen: number[] = [];
+    const r = await updateAor(
+      h.store,
+      aor,
+      (snap) => {
+        seen.push(snap.bindings.length);
+        return { next: [...snap.bindings, binding(aor, 'sip:mine@192.0.2.2')], result: 'mine' };
+      },
+      { readFirst: early, backoff: () => Promise.resolve() },
+    );
+    expect(r).toMatchObject({ ok: true, attempts: 2 });
+    // attempt 1 decided on the read ahead (empty), attempt 2 on what the other writer left
+    expect(seen).toEqual([0, 1]);
+    expect((await h.store.get(aor)).map((b) => b.contact).sort()).toEqual(['sip:mine@192.0.2.2', 'sip:other@192.0.2.1']);
+  });
+
   it('gives up with a stable code when the AoR never stops changing', async () => {
     const aor = 'storm@example.com';
     const s = h.store;

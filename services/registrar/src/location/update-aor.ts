@@ -24,6 +24,12 @@ export interface UpdateAorOptions {
   readonly maxAttempts?: number;
   /** Waits before attempt `n` (n >= 2); default a random 0..min(2^n, 64) ms, which spreads colliding writers. */
   readonly backoff?: (attempt: number) => Promise<void>;
+  /**
+   * The first attempt's snapshot, read earlier (while the request was being authenticated: the
+   * two round trips overlap). Safe however old: a write from it that another writer beat loses
+   * the compare-and-set and the next attempt reads afresh.
+   */
+  readonly readFirst?: Promise<AorSnapshot>;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 16;
@@ -38,7 +44,7 @@ export async function updateAor<T>(
   const backoff = options.backoff ?? randomBackoff;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if (attempt > 1) await backoff(attempt);
-    const snapshot = await store.read(aor);
+    const snapshot = await (attempt === 1 && options.readFirst !== undefined ? options.readFirst : store.read(aor));
     const decision = decide(snapshot);
     if (decision.next === undefined) return { ok: true, result: decision.result, snapshot, attempts: attempt };
     const written = await store.replace(aor, { version: snapshot.version }, decision.next);

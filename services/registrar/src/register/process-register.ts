@@ -5,7 +5,7 @@
  * binding the AoR has afterwards. Nothing here throws: a failing store is a 500 reply.
  */
 import { randomUUID } from 'node:crypto';
-import { isLive, updateAor, type Binding, type LocationStore, type UpdateAorOptions } from '../location/index.js';
+import { isLive, updateAor, type AorSnapshot, type Binding, type LocationStore, type UpdateAorOptions } from '../location/index.js';
 import { canonicalAor } from './address-of-record.js';
 import { applyRegister, type ApplyRegisterResult, type BindingChanges, type RegisterContext } from './apply-register.js';
 import { DEFAULT_REGISTER_CONFIG, PathMode, type RegisterConfig } from './register-config.js';
@@ -118,6 +118,21 @@ export async function processRegister(
   } catch (e) {
     return refused({ code: RegisterErrorCode.locationStore, detail: e instanceof Error ? e.message : String(e) }, config);
   }
+}
+
+/**
+ * Starts reading the AoR a binding-changing REGISTER will update, for processRegister's first
+ * attempt (`deps.update.readFirst`), so the read overlaps the authentication's own round trip.
+ * Undefined when there is nothing to read ahead (a query, an AoR without a user).
+ */
+export function readAorAhead(store: LocationStore, facts: RegisterFacts, config: RegisterConfig = DEFAULT_REGISTER_CONFIG): Promise<AorSnapshot> | undefined {
+  if (facts.contacts.length === 0) return undefined;
+  const aor = canonicalAor(facts.aor, config.useDomain);
+  if (!aor.ok) return undefined;
+  const snapshot = store.read(aor.aor);
+  // unused when authentication fails; when used, a failed read is handled where it is awaited
+  snapshot.catch(() => undefined);
+  return snapshot;
 }
 
 function accepted(bindings: readonly Binding[], changes: BindingChanges, nowMs: number, echoPath: readonly string[]): RegisterOutcome {

@@ -8,8 +8,8 @@
 import type { Reply, RouteParams } from '@sipmesh/contracts';
 import { AuthResultKind, type DigestAuthenticator } from '../auth/index.js';
 import { natUacTest } from '@sipmesh/runtime';
-import { processRegister, SipTransport, type RegisterConfig, type RegisterFacts, type RegisterOutcome } from '../register/index.js';
-import type { LocationStore } from '../location/index.js';
+import { processRegister, readAorAhead, SipTransport, type RegisterConfig, type RegisterFacts, type RegisterOutcome } from '../register/index.js';
+import type { AorSnapshot, LocationStore } from '../location/index.js';
 
 export interface RegisterHandlerDeps {
   readonly store: LocationStore;
@@ -29,14 +29,19 @@ const TRANSPORTS = new Set<string>(Object.values(SipTransport));
 
 export async function handleRegister(p: RouteParams, deps: RegisterHandlerDeps): Promise<RegisterHandling> {
   let user: string | undefined;
+  const facts = registerFacts(p, deps);
+  let readAhead: Promise<AorSnapshot> | undefined;
   if (deps.authenticator) {
     const realm = p.to.host;
+    const credentials = p.headers['authorization'] ?? [];
+    // with credentials the request is likely to pass: its AoR is read meanwhile
+    if (credentials.length > 0) readAhead = readAorAhead(deps.store, facts, deps.register);
     let auth;
     try {
       auth = await deps.authenticator.authenticate({
         method: p.method,
         requestUri: p.ruri,
-        credentialsHeaderValues: p.headers['authorization'] ?? [],
+        credentialsHeaderValues: credentials,
         realm,
         ...(p.to.user !== undefined ? { checkUser: p.to.user } : {}),
         sourceIp: p.source.ip,
@@ -54,8 +59,7 @@ export async function handleRegister(p: RouteParams, deps: RegisterHandlerDeps):
     }
     user = auth.user;
   }
-  const facts = registerFacts(p, deps);
-  const outcome = await processRegister(deps.store, facts, deps.register);
+  const outcome = await processRegister(deps.store, facts, deps.register, readAhead ? { update: { readFirst: readAhead } } : {});
   return { kind: 'register', facts, outcome, ...(user ? { user } : {}), reply: { code: outcome.code, reason: outcome.reason, headers: [...outcome.headers] } };
 }
 
