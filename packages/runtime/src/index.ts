@@ -63,6 +63,8 @@ export type { RunServiceOptions, ServiceProcess, Stoppable } from './lifecycle/r
 // Service plumbing shared by every service
 export { connectConfiguredBus, eventBatchConfigSection, serviceConfigSections, serviceEnvMap, startConfiguredTracing } from './service/service-config.js';
 export type { EventBatchConfig, ServiceConfig } from './service/service-config.js';
+export { runBusService } from './service/run-bus-service.js';
+export type { BusServiceParts, BusServiceSpec } from './service/run-bus-service.js';
 export { parseServiceArgs } from './service/service-args.js';
 export type { ServiceArgs } from './service/service-args.js';
 export { LocalSettingsBucket } from './bus/settings-bucket.js';
