@@ -18,8 +18,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireInfra } from '../helpers/infra.js';
 import { freePort, releasePorts } from '../helpers/ports.js';
 import { callId as callIdOf } from '../helpers/sip-message-text.js';
-import { runSipp, scenarioPath, stopAllSipp, type SippResult } from '../helpers/sipp.js';
+import { runSipp, scenarioPath, stopAllSipp, type SippHandle, type SippOptions, type SippResult } from '../helpers/sipp.js';
 import { NATS_URL, startSipmesh, type SipmeshUnderTest } from './support/sipmesh-under-test.js';
+
+/** A SIPp UAS on `port`, resolved once it listens. */
+async function answering(scenario: string, port: number, opts: Pick<SippOptions, 'calls' | 'timeoutS' | 'extraArgs'>): Promise<SippHandle> {
+  const run = runSipp({ scenario: scenarioPath(scenario), role: 'uas', localPort: port, ...opts });
+  await run.ready;
+  return run;
+}
+
+/** A SIPp UAC on a free port placing one call (unless told) to `service` through the edge on `edgePort`; resolves when it ends. */
+async function calling(scenario: string, edgePort: number, service: string, opts: Pick<SippOptions, 'calls' | 'timeoutS' | 'extraArgs' | 'variables'>): Promise<SippResult> {
+  return runSipp({ scenario: scenarioPath(scenario), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${edgePort}`, service, calls: 1, ...opts }).done;
+}
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -112,13 +124,11 @@ describe('accounting of SIPp calls', async () => {
     if (!m) throw new Error(`no ${direction} "${startLine}" in the SIPp trace`);
     return m.timestamp;
   };
-  const uac = async (scenario: string, service: string): Promise<SippResult> =>
-    runSipp({ scenario: scenarioPath(scenario), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service, calls: 1, timeoutS: 20 }).done;
+  const uac = (scenario: string, service: string): Promise<SippResult> => calling(scenario, sipmesh.sipPort, service, { timeoutS: 20 });
 
   it('writes the INVITE and BYE rows of an answered call with its Call-ID and tags (TC-109)', async () => {
-    const callee = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: okPort, calls: 1, timeoutS: 15 });
-    await callee.ready;
-    const r = await runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '9196', calls: 1, timeoutS: 15 }).done;
+    const callee = await answering('uas-call.xml', okPort, { calls: 1, timeoutS: 15 });
+    const r = await calling('uac-call.xml', sipmesh.sipPort, '9196', { timeoutS: 15 });
     expect(r.outcome, r.summary).toBe('success');
     await callee.done;
     const callId = callIdOf(r.messages[0]?.text ?? '') ?? '';
@@ -143,9 +153,8 @@ describe('accounting of SIPp calls', async () => {
   }, 60_000);
 
   it('writes a busy call to acc with 486 and to missed_calls (TC-110)', async () => {
-    const callee = runSipp({ scenario: scenarioPath('uas-486.xml'), role: 'uas', localPort: busyPort, calls: 1, timeoutS: 15 });
-    await callee.ready;
-    const r = await runSipp({ scenario: scenarioPath('uac-call-486.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: 'busy1', calls: 1, timeoutS: 15 }).done;
+    const callee = await answering('uas-486.xml', busyPort, { calls: 1, timeoutS: 15 });
+    const r = await calling('uac-call-486.xml', sipmesh.sipPort, 'busy1', { timeoutS: 15 });
     expect(r.outcome, r.summary).toBe('success');
     await callee.done;
     const callId = callIdOf(r.messages[0]?.text ?? '') ?? '';
@@ -155,8 +164,7 @@ describe('accounting of SIPp calls', async () => {
   }, 60_000);
 
   it('gives a call the callee hangs up a CDR that says so, with the duration SIPp saw', async () => {
-    const callee = runSipp({ scenario: scenarioPath('uas-call-bye.xml'), role: 'uas', localPort: byePort, calls: 1, timeoutS: 20, extraArgs: ['-d', '1200'] });
-    await callee.ready;
+    const callee = await answering('uas-call-bye.xml', byePort, { calls: 1, timeoutS: 20, extraArgs: ['-d', '1200'] });
     const r = await uac('uac-call-callee-bye.xml', 'hangup1');
     expect(r.outcome, r.summary).toBe('success');
     expect((await callee.done).outcome).toBe('success');
@@ -168,8 +176,7 @@ describe('accounting of SIPp calls', async () => {
   }, 60_000);
 
   it('gives unanswered, cancelled and refused calls their CDRs (no-answer, cancelled, failed)', async () => {
-    const ringing = runSipp({ scenario: scenarioPath('uas-ring-no-answer.xml'), role: 'uas', localPort: ringPort, calls: 2, timeoutS: 30 });
-    await ringing.ready;
+    const ringing = await answering('uas-ring-no-answer.xml', ringPort, { calls: 2, timeoutS: 30 });
     const unanswered = await uac('uac-call-unanswered.xml', 'ring1');
     expect(unanswered.outcome, unanswered.summary).toBe('success');
     const cancelled = await uac('uac-cancel.xml', 'ring2');
@@ -228,9 +235,8 @@ describe('accounting in embedded mode (files)', async () => {
   };
 
   it('writes the acc rows and the CDR of an answered call and of a busy one to the day files', async () => {
-    const callee = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: okPort, calls: 1, timeoutS: 15 });
-    await callee.ready;
-    const r = await runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '2001', calls: 1, timeoutS: 15 }).done;
+    const callee = await answering('uas-call.xml', okPort, { calls: 1, timeoutS: 15 });
+    const r = await calling('uac-call.xml', sipmesh.sipPort, '2001', { timeoutS: 15 });
     expect(r.outcome, r.summary).toBe('success');
     await callee.done;
     const callId = callIdOf(r.messages[0]?.text ?? '') ?? '';
@@ -242,9 +248,8 @@ describe('accounting in embedded mode (files)', async () => {
     expect(cdr).toMatchObject({ disposition: 'answered', hangup: 'caller', callee_user: '2001', sip_code: 200, bye_code: 200, edge: sipmesh.edgeId });
     expect(Date.parse(String(cdr?.['end_time']))).toBeGreaterThanOrEqual(Date.parse(String(cdr?.['answer_time'])));
 
-    const busy = runSipp({ scenario: scenarioPath('uas-486.xml'), role: 'uas', localPort: busyPort, calls: 1, timeoutS: 15 });
-    await busy.ready;
-    const b = await runSipp({ scenario: scenarioPath('uac-call-486.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: 'busy2', calls: 1, timeoutS: 15 }).done;
+    const busy = await answering('uas-486.xml', busyPort, { calls: 1, timeoutS: 15 });
+    const b = await calling('uac-call-486.xml', sipmesh.sipPort, 'busy2', { timeoutS: 15 });
     expect(b.outcome, b.summary).toBe('success');
     await busy.done;
     const busyId = callIdOf(b.messages[0]?.text ?? '') ?? '';
@@ -281,16 +286,15 @@ describe('concurrent-call limit across two edges, freed by the accounting servic
   });
 
   it('refuses a second call of the caller through the other edge with 503 while the first is up, and allows one after its BYE', async () => {
-    const callee = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: calleePort, calls: 2, timeoutS: 40 });
-    await callee.ready;
+    const callee = await answering('uas-call.xml', calleePort, { calls: 2, timeoutS: 40 });
     // call 1 through edge A, held 4 s (From uac1@127.0.0.1, the same caller in every SIPp run)
-    const first = runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '3001', calls: 1, timeoutS: 20, extraArgs: ['-d', '4000'] });
+    const first = calling('uac-call.xml', sipmesh.sipPort, '3001', { timeoutS: 20, extraArgs: ['-d', '4000'] });
     await new Promise((r) => setTimeout(r, 1500));
     // call 2 from the same caller through edge B while call 1 is up
-    const second = await runSipp({ scenario: scenarioPath('uac-expect-503.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.extraEdgePorts[0] ?? 0}`, service: '3002', calls: 1, timeoutS: 15, variables: { retry_after_optional: '1' } }).done;
+    const second = await calling('uac-expect-503.xml', sipmesh.extraEdgePorts[0] ?? 0, '3002', { timeoutS: 15, variables: { retry_after_optional: '1' } });
     expect(second.outcome, second.summary).toBe('success');
     expect(second.messages.find((m) => m.direction === 'received' && m.text.startsWith('SIP/2.0 503'))?.text).toMatch(/^SIP\/2\.0 503 Exceeded Max Allowed Active Calls/);
-    const r1 = await first.done;
+    const r1 = await first;
     expect(r1.outcome, r1.summary).toBe('success');
     // the BYE ended call 1: once accounting has its dialog.ended, the caller's slot is free again
     const profiles = await RedisCallProfiles.connect({ url: 'redis://127.0.0.1:6379', keyPrefix });
@@ -300,7 +304,7 @@ describe('concurrent-call limit across two edges, freed by the accounting servic
     } finally {
       await profiles.close();
     }
-    const third = await runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.extraEdgePorts[0] ?? 0}`, service: '3003', calls: 1, timeoutS: 20 }).done;
+    const third = await calling('uac-call.xml', sipmesh.extraEdgePorts[0] ?? 0, '3003', { timeoutS: 20 });
     expect(third.outcome, third.summary).toBe('success');
     expect((await callee.done).outcome).toBe('success');
   }, 90_000);
@@ -323,16 +327,15 @@ describe('concurrent-call limit in embedded mode (TC-129)', async () => {
   });
 
   it('refuses the caller a second call while the first is up, and allows one once it ended', async () => {
-    const callee = runSipp({ scenario: scenarioPath('uas-call.xml'), role: 'uas', localPort: calleePort, calls: 2, timeoutS: 40 });
-    await callee.ready;
-    const first = runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '4001', calls: 1, timeoutS: 20, extraArgs: ['-d', '3000'] });
+    const callee = await answering('uas-call.xml', calleePort, { calls: 2, timeoutS: 40 });
+    const first = calling('uac-call.xml', sipmesh.sipPort, '4001', { timeoutS: 20, extraArgs: ['-d', '3000'] });
     await new Promise((r) => setTimeout(r, 1000));
-    const second = await runSipp({ scenario: scenarioPath('uac-expect-503.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '4002', calls: 1, timeoutS: 15, variables: { retry_after_optional: '1' } }).done;
+    const second = await calling('uac-expect-503.xml', sipmesh.sipPort, '4002', { timeoutS: 15, variables: { retry_after_optional: '1' } });
     expect(second.outcome, second.summary).toBe('success');
-    expect((await first.done).outcome).toBe('success');
+    expect((await first).outcome).toBe('success');
     // the in-process accounting frees the slot as the call ends (the dialog event leaves within 5 ms)
     await new Promise((r) => setTimeout(r, 500));
-    const third = await runSipp({ scenario: scenarioPath('uac-call.xml'), role: 'uac', localPort: await freePort('udp+tcp'), remote: `127.0.0.1:${sipmesh.sipPort}`, service: '4003', calls: 1, timeoutS: 20 }).done;
+    const third = await calling('uac-call.xml', sipmesh.sipPort, '4003', { timeoutS: 20 });
     expect(third.outcome, third.summary).toBe('success');
     expect((await callee.done).outcome).toBe('success');
   }, 60_000);
