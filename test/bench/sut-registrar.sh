@@ -70,7 +70,9 @@ case "$EDGE_NODE_OPTS $REGISTRAR_NODE_OPTS" in
 *) STOP_WAIT=${SIPMESH_STOP_WAIT:-3} ;;
 esac
 
-say() { printf 'sut-registrar.sh: %s\n' "$*" >&2; }
+SUT_NAME=sut-registrar.sh
+# shellcheck source=lib/sut-children.sh
+. "$HERE/lib/sut-children.sh"
 
 for f in "$EDGE_MAIN" "$REGISTRAR_MAIN"; do
 	[ -f "$f" ] || { say "$f missing: run 'npm run build' in $REPO first"; exit 2; }
@@ -79,81 +81,11 @@ for c in nats-server redis-server; do
 	command -v "$c" >/dev/null || { say "$c not found in PATH"; exit 2; }
 done
 
-tcp_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# first_free_port VAR_VALUE FROM TO WHAT
-first_free_port() {
-	local given=$1 from=$2 to=$3 what=$4 p
-	if [ -n "$given" ]; then
-		tcp_port_free "$given" || { say "$what port $given is busy"; return 1; }
-		echo "$given"
-		return 0
-	fi
-	for p in $(seq "$from" "$to"); do
-		if tcp_port_free "$p"; then echo "$p"; return 0; fi
-	done
-	say "no free $what port in $from..$to"
-	return 1
-}
 NATS_PORT=$(first_free_port "${SIPMESH_NATS_PORT:-}" 14222 14299 NATS) || exit 2
-MON_PORT=$((NATS_PORT + 1000))
-tcp_port_free "$MON_PORT" || { say "NATS monitoring port $MON_PORT (NATS port + 1000) is busy"; exit 2; }
 REDIS_PORT=$(first_free_port "${SIPMESH_REDIS_PORT:-}" 16379 16399 Redis) || exit 2
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sipmesh-sut-reg.XXXXXX")
-mkdir -p "$TMP/jetstream" "$TMP/redis"
-
-NATS_PID= REDIS_PID= REGISTRAR_PID= EDGE_PID= STOPPING=0
-
-# stop_child PID NAME: SIGTERM, wait up to STOP_WAIT s, then SIGKILL
-stop_child() {
-	local pid=$1 name=$2 i
-	[ -n "$pid" ] || return 0
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < STOP_WAIT * 20; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		say "$name ($pid) did not stop within ${STOP_WAIT}s, SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
-stop_all() {
-	STOPPING=1
-	trap '' TERM INT
-	stop_child "$EDGE_PID" edge
-	stop_child "$REGISTRAR_PID" registrar
-	stop_child "$REDIS_PID" redis-server
-	stop_child "$NATS_PID" nats-server
-	if [ "${SIPMESH_KEEP_TMP:-0}" = 1 ]; then say "temp dir kept: $TMP"; else rm -rf "$TMP"; fi
-}
-
-on_signal() {
-	say "$1 received, stopping edge, registrar, redis-server, nats-server"
-	stop_all
-	exit 0
-}
-trap 'on_signal SIGTERM' TERM
-trap 'on_signal SIGINT' INT
-trap '[ "$STOPPING" = 1 ] || stop_all' EXIT
-
-# wait_for SECONDS CMD...: poll every 50 ms while all started children live
-wait_for() {
-	local n=$(($1 * 20)) p
-	shift
-	while ((n-- > 0)); do
-		"$@" && return 0
-		for p in $NATS_PID $REDIS_PID $REGISTRAR_PID $EDGE_PID; do
-			kill -0 "$p" 2>/dev/null || return 1
-		done
-		sleep 0.05
-	done
-	return 1
-}
+mkdir -p "$TMP/redis"
 
 # 1. subscribers: harness users file -> username,password CSV
 USERS=${SIPMESH_USERS_FILE:-}
@@ -185,30 +117,17 @@ awk -F';' 'BEGIN { print "username,password" }
 NSUBS=$(($(wc -l <"$SUBSCRIBERS") - 1))
 ((NSUBS > 0)) || { say "no users in $USERS"; exit 2; }
 
-tcp_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-UDP_ADDR=$(printf '%s\n' "$LISTEN" | tr ',' '\n' | awk -F: '$1=="udp"{print $2":"$3; exit}')
-udp_bound() { [ -z "$UDP_ADDR" ] || ss -Hlun "src $UDP_ADDR" 2>/dev/null | grep -q .; }
-# the registrar is ready when its connection holds the lookup subscription (subscribed last of
-# register/lookup, after the subscribers are loaded)
-registrar_subscribed() {
-	local body
-	body=$(exec 3<>"/dev/tcp/127.0.0.1/$MON_PORT" && printf 'GET /connz?subs=1 HTTP/1.0\r\n\r\n' >&3 && cat <&3) 2>/dev/null || return 1
-	body=$(printf '%s' "$body" | tr -d ' \n')
-	printf '%s' "$body" | grep -q '"name":"registrar-registrar1"[^}]*"subscriptions_list":\[[^]]*"sipmesh.registrar.v1.register"' &&
-		printf '%s' "$body" | grep -q '"name":"registrar-registrar1"[^}]*"subscriptions_list":\[[^]]*"sipmesh.registrar.v1.lookup"'
-}
+UDP_ADDR=$(first_udp_addr "$LISTEN")
 redis_ready() { [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
 
-# 2. nats-server (-m: monitoring, only polled during start-up)
-nats-server -a 127.0.0.1 -p "$NATS_PORT" -m "$MON_PORT" -js -sd "$TMP/jetstream" >"$TMP/nats.log" 2>&1 &
-NATS_PID=$!
-wait_for 10 tcp_port_open "$NATS_PORT" || { say "nats-server did not start"; tail -5 "$TMP/nats.log" >&2; exit 1; }
-NATS_URL=nats://127.0.0.1:$NATS_PORT
+# 2. nats-server
+start_nats "$NATS_PORT" || exit 1
 
 # 3. redis-server: memory only, private port, loopback only
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP/redis" \
 	--logfile "$TMP/redis/redis.log" --daemonize no &
 REDIS_PID=$!
+child_started redis-server "$REDIS_PID"
 if command -v redis-cli >/dev/null; then
 	wait_for 10 redis_ready || { say "redis-server did not start"; tail -5 "$TMP/redis/redis.log" >&2; exit 1; }
 else
@@ -225,7 +144,10 @@ for kv in ${SIPMESH_REGISTRAR_SET:-}; do REGISTRAR_ARGS+=(--set "$kv"); done
 # shellcheck disable=SC2086 # node flags are split on purpose
 "$NODE" $REGISTRAR_NODE_OPTS "$REGISTRAR_MAIN" "${REGISTRAR_ARGS[@]}" &
 REGISTRAR_PID=$!
-if ! wait_for 60 registrar_subscribed; then
+child_started registrar "$REGISTRAR_PID"
+# ready when its connection holds the register and lookup subscriptions (made after the
+# subscribers are loaded)
+if ! wait_for 60 nats_subscribed registrar-registrar1 sipmesh.registrar.v1.register sipmesh.registrar.v1.lookup; then
 	say "registrar did not subscribe within 60 s"
 	exit 1
 fi
@@ -238,26 +160,14 @@ for kv in ${SIPMESH_EDGE_SET:-}; do EDGE_ARGS+=(--set "$kv"); done
 # shellcheck disable=SC2086
 "$NODE" $EDGE_NODE_OPTS "$EDGE_MAIN" "${EDGE_ARGS[@]}" &
 EDGE_PID=$!
-wait_for 20 udp_bound || { say "edge did not bind $UDP_ADDR within 20 s"; exit 1; }
+child_started edge "$EDGE_PID"
+wait_for 20 udp_bound "$UDP_ADDR" || { say "edge did not bind $UDP_ADDR within 20 s"; exit 1; }
 
 if [ -n "${SIPMESH_PIDS_FILE:-}" ]; then
 	printf 'nats-server %s\nredis-server %s\nregistrar %s\nedge %s\nnats-port %s\nredis-port %s\n' \
-		"$NATS_PID" "$REDIS_PID" "$REGISTRAR_PID" "$EDGE_PID" "$NATS_PORT" "$REDIS_PORT" >"$SIPMESH_PIDS_FILE.tmp" &&
+		"${CHILD_PIDS[0]}" "$REDIS_PID" "$REGISTRAR_PID" "$EDGE_PID" "$NATS_PORT" "$REDIS_PORT" >"$SIPMESH_PIDS_FILE.tmp" &&
 		mv "$SIPMESH_PIDS_FILE.tmp" "$SIPMESH_PIDS_FILE"
 fi
-say "ready: nats $NATS_URL (pid $NATS_PID), redis 127.0.0.1:$REDIS_PORT (pid $REDIS_PID), registrar pid $REGISTRAR_PID ($NSUBS subscribers from $USERS), edge pid $EDGE_PID on $LISTEN"
+say "ready: nats $NATS_URL (pid ${CHILD_PIDS[0]}), redis 127.0.0.1:$REDIS_PORT (pid $REDIS_PID), registrar pid $REGISTRAR_PID ($NSUBS subscribers from $USERS), edge pid $EDGE_PID on $LISTEN"
 
-# run until a signal (trap) or until one child exits on its own
-while :; do
-	wait -n "$NATS_PID" "$REDIS_PID" "$REGISTRAR_PID" "$EDGE_PID"
-	rc=$?
-	dead=
-	for p in nats-server:$NATS_PID redis-server:$REDIS_PID registrar:$REGISTRAR_PID edge:$EDGE_PID; do
-		kill -0 "${p#*:}" 2>/dev/null || dead="$dead ${p%%:*}(pid ${p#*:})"
-	done
-	[ -n "$dead" ] && break
-	say "wait returned $rc with every child alive; waiting again"
-done
-say "exited on its own:$dead (status $rc); stopping the others"
-stop_all
-exit 1
+supervise

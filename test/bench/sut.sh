@@ -53,24 +53,16 @@ case "$EDGE_NODE_OPTS $ROUTER_NODE_OPTS" in
 *) STOP_WAIT=${SIPMESH_STOP_WAIT:-3} ;;
 esac
 
-say() { printf 'sut.sh: %s\n' "$*" >&2; }
+SUT_NAME=sut.sh
+# shellcheck source=lib/sut-children.sh
+. "$HERE/lib/sut-children.sh"
 
 for f in "$EDGE_MAIN" "$ROUTER_MAIN"; do
 	[ -f "$f" ] || { say "$f missing: run 'npm run build' in $REPO first"; exit 2; }
 done
 command -v nats-server >/dev/null || { say "nats-server not found in PATH"; exit 2; }
 
-tcp_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-if [ -n "${SIPMESH_NATS_PORT:-}" ]; then
-	NATS_PORT=$SIPMESH_NATS_PORT
-	tcp_port_free "$NATS_PORT" || { say "NATS port $NATS_PORT is busy"; exit 2; }
-else
-	NATS_PORT=
-	for p in $(seq 14222 14299); do
-		if tcp_port_free "$p"; then NATS_PORT=$p; break; fi
-	done
-	[ -n "$NATS_PORT" ] || { say "no free NATS port in 14222..14299"; exit 2; }
-fi
+NATS_PORT=$(first_free_port "${SIPMESH_NATS_PORT:-}" 14222 14299 NATS) || exit 2
 
 ACC_LINE=
 if [ -n "${SIPMESH_BENCH_ACC:-}" ]; then
@@ -81,7 +73,6 @@ if [ -n "${SIPMESH_BENCH_ACC:-}" ]; then
 fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sipmesh-sut.XXXXXX")
-mkdir -p "$TMP/jetstream"
 cat >"$TMP/routes.yaml" <<EOF
 # Written by test/bench/sut.sh: every initial request goes to the bench UAS.
 policies:
@@ -93,83 +84,18 @@ ${ACC_LINE}
           - dst_uri: $DST
 EOF
 
-NATS_PID= ROUTER_PID= EDGE_PID= STOPPING=0
+UDP_ADDR=$(first_udp_addr "$LISTEN")
 
-# stop_child PID NAME: SIGTERM, wait up to STOP_WAIT s, then SIGKILL
-stop_child() {
-	local pid=$1 name=$2 i
-	[ -n "$pid" ] || return 0
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < STOP_WAIT * 20; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		say "$name ($pid) did not stop within ${STOP_WAIT}s, SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
-stop_all() {
-	STOPPING=1
-	trap '' TERM INT
-	stop_child "$EDGE_PID" edge
-	stop_child "$ROUTER_PID" router
-	stop_child "$NATS_PID" nats-server
-	if [ "${SIPMESH_KEEP_TMP:-0}" = 1 ]; then say "temp dir kept: $TMP"; else rm -rf "$TMP"; fi
-}
-
-on_signal() {
-	say "$1 received, stopping edge, router, nats-server"
-	stop_all
-	exit 0
-}
-trap 'on_signal SIGTERM' TERM
-trap 'on_signal SIGINT' INT
-trap '[ "$STOPPING" = 1 ] || stop_all' EXIT
-
-# wait_for SECONDS CMD...: poll every 50 ms while all started children live
-wait_for() {
-	local n=$(($1 * 20)) p
-	shift
-	while ((n-- > 0)); do
-		"$@" && return 0
-		for p in $NATS_PID $ROUTER_PID $EDGE_PID; do
-			kill -0 "$p" 2>/dev/null || return 1
-		done
-		sleep 0.05
-	done
-	return 1
-}
-
-tcp_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# a UDP listener on ip:port of the first udp entry of LISTEN
-UDP_ADDR=$(printf '%s\n' "$LISTEN" | tr ',' '\n' | awk -F: '$1=="udp"{print $2":"$3; exit}')
-udp_bound() { [ -z "$UDP_ADDR" ] || ss -Hlun "src $UDP_ADDR" 2>/dev/null | grep -q .; }
-# the router is ready when its connection holds subscriptions (monitoring endpoint)
-router_subscribed() {
-	local body
-	body=$(exec 3<>"/dev/tcp/127.0.0.1/$MON_PORT" && printf 'GET /connz?subs=1 HTTP/1.0\r\n\r\n' >&3 && cat <&3) 2>/dev/null || return 1
-	printf '%s' "$body" | tr -d ' \n' | grep -q '"name":"router-router1"[^}]*"subscriptions_list":\["'
-}
-
-MON_PORT=$((NATS_PORT + 1000))
-tcp_port_free "$MON_PORT" || { say "NATS monitoring port $MON_PORT (NATS port + 1000) is busy"; exit 2; }
-# -m: HTTP monitoring, only polled during start-up (readiness of the router)
-nats-server -a 127.0.0.1 -p "$NATS_PORT" -m "$MON_PORT" -js -sd "$TMP/jetstream" >"$TMP/nats.log" 2>&1 &
-NATS_PID=$!
-wait_for 10 tcp_port_open "$NATS_PORT" || { say "nats-server did not start"; tail -5 "$TMP/nats.log" >&2; exit 1; }
-NATS_URL=nats://127.0.0.1:$NATS_PORT
+start_nats "$NATS_PORT" || exit 1
 
 ROUTER_ARGS=(--nats "$NATS_URL" --routes "$TMP/routes.yaml" --set admin.port=0 --set "log.level=$LOG_LEVEL")
 for kv in ${SIPMESH_ROUTER_SET:-}; do ROUTER_ARGS+=(--set "$kv"); done
 # shellcheck disable=SC2086 # node flags are split on purpose
 "$NODE" $ROUTER_NODE_OPTS "$ROUTER_MAIN" "${ROUTER_ARGS[@]}" &
 ROUTER_PID=$!
-if ! wait_for 20 router_subscribed; then
+child_started router "$ROUTER_PID"
+# the router is ready when its connection holds subscriptions
+if ! wait_for 20 nats_subscribed router-router1; then
 	say "router did not subscribe within 20 s"
 	exit 1
 fi
@@ -179,24 +105,12 @@ for kv in ${SIPMESH_EDGE_SET:-}; do EDGE_ARGS+=(--set "$kv"); done
 # shellcheck disable=SC2086
 "$NODE" $EDGE_NODE_OPTS "$EDGE_MAIN" "${EDGE_ARGS[@]}" &
 EDGE_PID=$!
-wait_for 20 udp_bound || { say "edge did not bind $UDP_ADDR within 20 s"; exit 1; }
+child_started edge "$EDGE_PID"
+wait_for 20 udp_bound "$UDP_ADDR" || { say "edge did not bind $UDP_ADDR within 20 s"; exit 1; }
 
 if [ -n "${SIPMESH_PIDS_FILE:-}" ]; then
-	printf 'nats-server %s\nrouter %s\nedge %s\n' "$NATS_PID" "$ROUTER_PID" "$EDGE_PID" >"$SIPMESH_PIDS_FILE"
+	printf 'nats-server %s\nrouter %s\nedge %s\n' "${CHILD_PIDS[0]}" "$ROUTER_PID" "$EDGE_PID" >"$SIPMESH_PIDS_FILE"
 fi
-say "ready: nats $NATS_URL (pid $NATS_PID), router pid $ROUTER_PID, edge pid $EDGE_PID on $LISTEN -> $DST"
+say "ready: nats $NATS_URL (pid ${CHILD_PIDS[0]}), router pid $ROUTER_PID, edge pid $EDGE_PID on $LISTEN -> $DST"
 
-# run until a signal (trap) or until one child exits on its own
-while :; do
-	wait -n "$NATS_PID" "$ROUTER_PID" "$EDGE_PID"
-	rc=$?
-	dead=
-	for p in nats-server:$NATS_PID router:$ROUTER_PID edge:$EDGE_PID; do
-		kill -0 "${p#*:}" 2>/dev/null || dead="$dead ${p%%:*}(pid ${p#*:})"
-	done
-	[ -n "$dead" ] && break
-	say "wait returned $rc with every child alive; waiting again"
-done
-say "exited on its own:$dead (status $rc); stopping the others"
-stop_all
-exit 1
+supervise
