@@ -20,6 +20,17 @@ function setup(options: { calls?: boolean } = {}): { h: ProxyHarness; media: Fak
 }
 
 /** A request inside the dialog, from the caller (From tag a73kszlfl) or the callee (From tag b5x9). */
+/** An anchored INVITE routed to the callee and answered 200 with its SDP (offer and answer made). */
+async function answeredCall(h: ProxyHarness): Promise<void> {
+  h.receive(invite());
+  h.take();
+  h.router.answer({ routes: [{ dst_uri: 'sip:203.0.113.20:5060' }], media: MEDIA });
+  await flushMedia();
+  const fw = h.takeOne();
+  h.receive(responseTo(fw.text, 200, 'OK', { body: CALLEE_SDP }), CALLEE_A);
+  await flushMedia();
+}
+
 function inDialog(method: string, from: 'caller' | 'callee', o: { body?: string; cseq?: number; branch?: string; routes?: readonly string[] } = {}): Buffer {
   const caller = '"Alice" <sip:alice@example.com>;tag=a73kszlfl';
   const callee = '<sip:bob@example.com>;tag=b5x9';
@@ -119,13 +130,7 @@ describe('media anchoring inside a dialog', () => {
 
   it("uses the call's flags from memory while the call lasts, and none once its BYE dropped them", async () => {
     const { h, media } = setup();
-    h.receive(invite());
-    h.take();
-    h.router.answer({ routes: [{ dst_uri: 'sip:203.0.113.20:5060' }], media: MEDIA });
-    await flushMedia();
-    const fw = h.takeOne();
-    h.receive(responseTo(fw.text, 200, 'OK', { body: CALLEE_SDP }), CALLEE_A);
-    await flushMedia();
+    await answeredCall(h);
     h.take();
     h.receive(inDialog('INVITE', 'callee', { body: CALLEE_SDP, cseq: 1 }), CALLEE_A);
     await flushMedia();
@@ -182,13 +187,7 @@ describe('media anchoring inside a dialog', () => {
 
   it("deletes an answered call's media when the dialog timeout ends it", async () => {
     const { h, media } = setup({ calls: true });
-    h.receive(invite());
-    h.take();
-    h.router.answer({ routes: [{ dst_uri: 'sip:203.0.113.20:5060' }], media: MEDIA });
-    await flushMedia();
-    const fw = h.takeOne();
-    h.receive(responseTo(fw.text, 200, 'OK', { body: CALLEE_SDP }), CALLEE_A);
-    await flushMedia();
+    await answeredCall(h);
     h.advance(h.config.dialogs.maxDurationS * 1000 + 1000);
     h.calls?.sweep();
     await flushMedia();
