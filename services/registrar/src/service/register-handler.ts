@@ -29,13 +29,17 @@ const TRANSPORTS = new Set<string>(Object.values(SipTransport));
 
 export async function handleRegister(p: RouteParams, deps: RegisterHandlerDeps): Promise<RegisterHandling> {
   let user: string | undefined;
-  const facts = registerFacts(p, deps);
+  // made before authentication only when they are needed then (the AoR read ahead)
+  let facts: RegisterFacts | undefined;
   let readAhead: Promise<AorSnapshot> | undefined;
   if (deps.authenticator) {
     const realm = p.to.host;
     const credentials = p.headers['authorization'] ?? [];
     // with credentials the request is likely to pass: its AoR is read meanwhile
-    if (credentials.length > 0) readAhead = readAorAhead(deps.store, facts, deps.register);
+    if (credentials.length > 0) {
+      facts = registerFacts(p, deps);
+      readAhead = readAorAhead(deps.store, facts, deps.register);
+    }
     let auth;
     try {
       auth = await deps.authenticator.authenticate({
@@ -59,6 +63,7 @@ export async function handleRegister(p: RouteParams, deps: RegisterHandlerDeps):
     }
     user = auth.user;
   }
+  facts ??= registerFacts(p, deps);
   const outcome = await processRegister(deps.store, facts, deps.register, readAhead ? { update: { readFirst: readAhead } } : {});
   return { kind: 'register', facts, outcome, ...(user ? { user } : {}), reply: { code: outcome.code, reason: outcome.reason, headers: [...outcome.headers] } };
 }
