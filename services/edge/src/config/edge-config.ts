@@ -155,7 +155,7 @@ export const edgeConfigSchema = {
           type: 'object',
           additionalProperties: false,
           default: {},
-          description: "The edge answers a REGISTER without credentials with the registrar's 401 challenge itself (one trip to the registrar per registration instead of two). Every setting must equal the registrars' auth setting of the same name; the registrar verifies the edge's nonces",
+          description: "The edge answers a REGISTER without credentials with the registrar's 401 challenge itself (one trip to the registrar per registration instead of two), without a transaction as Kamailio's auth_challenge (a retransmission gets a fresh challenge). Every setting must equal the registrars' auth setting of the same name; the registrar verifies the edge's nonces",
           properties: {
             enabled: { type: 'boolean', default: false, description: 'Challenge credential-less REGISTERs here (needs secret)' },
             secret: { type: 'string', default: '', description: "The registrars' auth.secret" },

@@ -4,9 +4,11 @@
  * registrar switched off, goes to the routing policy (registration proxying, book §8.14.1).
  */
 import { describe, expect, it } from 'vitest';
-import { ProxyHarness, sip, startLine } from './proxy-harness.fixture.js';
+import { NonceIssuer, NonceStatus, parseChallenges } from '@sipmesh/runtime';
+import { RegisterChallenger } from '../bus/register-challenge.js';
+import { CALLER, ProxyHarness, sip, startLine } from './proxy-harness.fixture.js';
 
-function register(domain = 'example.com'): Buffer {
+function register(domain = 'example.com', extra: readonly string[] = []): Buffer {
   return sip([
     `REGISTER sip:${domain} SIP/2.0`,
     'Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKreg1;rport',
@@ -16,6 +18,7 @@ function register(domain = 'example.com'): Buffer {
     'Call-ID: reg-1@10.0.0.5',
     'CSeq: 1 REGISTER',
     'Contact: <sip:alice@10.0.0.5:5062>;expires=600',
+    ...extra,
     'Content-Length: 0',
   ]);
 }
@@ -73,6 +76,62 @@ describe('REGISTER received', () => {
     h.router.last().tx.onNoResponders();
     expect(h.router.asks).toHaveLength(1);
     expect(h.take().map((d) => startLine(d.text))).toEqual(['SIP/2.0 503 Service Unavailable']);
+  });
+});
+
+describe("the edge's own challenge (registrar.challenge)", () => {
+  const SECRET = 's3cret';
+  function challenging(config: Record<string, unknown> = {}): ProxyHarness {
+    return new ProxyHarness({
+      config,
+      wrapRouter: (router, counters) => new RegisterChallenger(router, { secret: SECRET, nonceLifetimeSec: 300, algorithms: ['MD5'], qop: 'auth', opaque: '' }, counters),
+    });
+  }
+
+  it('answers a REGISTER without credentials 401 without a transaction: a retransmission gets a fresh challenge', () => {
+    const h = challenging();
+    h.receive(register());
+    const first = h.takeOne();
+    expect(startLine(first.text)).toBe('SIP/2.0 401 Unauthorized');
+    expect(first.dest).toEqual(CALLER);
+    const challenge = parseChallenges([/\r\nWWW-Authenticate: (.*)\r\n/.exec(first.text)?.[1] ?? ''])[0];
+    expect(new NonceIssuer({ secret: SECRET }).verify(challenge?.nonce ?? '', 'example.com').status).toBe(NonceStatus.valid);
+    expect(first.text).toMatch(/\r\nTo: <sip:alice@example\.com>;tag=\w+\r\n/);
+    expect(h.core.liveTransactions).toBe(0);
+    expect(h.table.size).toBe(0);
+    h.receive(register());
+    expect(startLine(h.takeOne().text)).toBe('SIP/2.0 401 Unauthorized');
+    expect(h.counter('retransmissions_absorbed')).toBe(0);
+    expect(h.counter('register_challenges_local')).toBe(2);
+    expect(h.router.asks).toHaveLength(0);
+    expect(h.completed).toHaveLength(0);
+  });
+
+  it('asks the registrar about a REGISTER with credentials, in a transaction', () => {
+    const h = challenging();
+    h.receive(register('example.com', ['Authorization: Digest username="alice", realm="example.com", nonce="n", uri="sip:example.com", response="0"']));
+    expect(h.router.last().policy).toBe('registrar');
+    expect(h.core.liveTransactions).toBe(1);
+    expect(h.counter('register_challenges_local')).toBe(0);
+  });
+
+  it('keeps the transaction (and its event) with events.registrarTransactions', async () => {
+    const h = challenging({ 'events.registrarTransactions': true });
+    h.receive(register());
+    await Promise.resolve(); // the local answer comes as a bus answer would: after the transaction asked
+    expect(startLine(h.takeOne().text)).toBe('SIP/2.0 401 Unauthorized');
+    expect(h.completed.map((c) => [c.method, c.tx.status])).toEqual([['REGISTER', 401]]);
+    h.receive(register());
+    expect(h.take()).toHaveLength(1);
+    expect(h.counter('retransmissions_absorbed')).toBe(1);
+    expect(h.counter('register_challenges_local')).toBe(1);
+  });
+
+  it('leaves a REGISTER for a foreign domain to the routing policy', () => {
+    const h = challenging();
+    h.receive(register('other.example.net'));
+    expect(h.router.last().policy).toBe('default');
+    expect(h.counter('register_challenges_local')).toBe(0);
   });
 });
 

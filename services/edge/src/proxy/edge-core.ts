@@ -31,7 +31,7 @@ import { offsetCseq, readCseqOffset, replaceCseq } from './dialog-cseq.js';
 import { CodeSet } from './failover-codes.js';
 import type { Resolver, ResolveResult } from './next-hop.js';
 import type { OurAddresses } from './our-addresses.js';
-import type { CompletedTransaction, ProxyContext, ProxyCounter, RouteAsker, StartedCall, TransportSet } from './proxy-context.js';
+import { isForRegistrar, REGISTRAR_TARGET, type CompletedTransaction, type ProxyContext, type ProxyCounter, type RouteAsker, type StartedCall, type TransportSet } from './proxy-context.js';
 import { ProxyTransaction } from './proxy-transaction.js';
 import { chooseNextHop, isOurUri, processRoutes, takeRuriAlias, type RouteSet } from './route-set.js';
 import { requestServerKey } from './server-key.js';
@@ -420,7 +420,22 @@ export class EdgeCore implements ProxyContext {
       this.replyStateless(req, inb, 482, 'Loop Detected');
       return;
     }
+    if (req.method === 'REGISTER' && set.received === undefined && this.challengeStatelessly(req, inb, set)) return;
     this.startTransaction(req, inb, key, set, false, hash);
+  }
+
+  /**
+   * The edge's own 401 to a REGISTER without credentials (register-challenge.ts), sent without a
+   * transaction as Kamailio's auth_challenge does through sl (a stateless UAS, RFC 3261 §8.2.7): a
+   * retransmission gets a fresh challenge, and nothing is kept for Timer J. With
+   * `events.registrarTransactions` the challenge keeps its transaction, so its event is published.
+   */
+  private challengeStatelessly(req: SipRequest, inb: InboundMessage, set: RouteSet): boolean {
+    if (this.router.answerLocally === undefined || this.config.events.registrarTransactions || !isForRegistrar(req, set.requestUri, this.config, this.ours)) return false;
+    const reply = this.router.answerLocally(req, REGISTRAR_TARGET)?.reply;
+    if (reply === undefined) return false;
+    this.replyStateless(req, inb, reply.code, reply.reason, reply.headers ?? []);
+    return true;
   }
 
   private startTransaction(req: SipRequest, inb: InboundMessage, key: string, set: RouteSet, inDialog: boolean, hash = loopHash(req)): void {

@@ -4,6 +4,7 @@
  */
 import type { BranchOutcome, RouteAnswer, RouteParams } from '@sipmesh/contracts';
 import type { SipRequest, SipResponse } from '../parser/sip-message.js';
+import { parseUri } from '../parser/sip-uri.js';
 import type { TimerWheel, TransactionTable, TransactionTimerProfiles } from '../transaction/index.js';
 import type { InboundMessage, Listener, SendResult, TransportAddress, TransportProtocol } from '../transport/transport.js';
 import type { EdgeConfig } from '../config/edge-config.js';
@@ -29,6 +30,13 @@ export interface Suspended {
 
 /** The target of a REGISTER for one of our domains: the registrar answers it like a route request. */
 export const REGISTRAR_TARGET = Symbol('registrar');
+
+/** A REGISTER for one of our domains (its Request-URI after our Routes), while the edge hands those to the registrar. */
+export function isForRegistrar(req: SipRequest, requestUri: string, config: EdgeConfig, ours: OurAddresses): boolean {
+  if (req.method !== 'REGISTER' || !config.registrar.enabled) return false;
+  const host = parseUri(requestUri)?.host;
+  return host !== undefined && ours.isOurDomain(host);
+}
 
 export interface RouteAsker {
   /**

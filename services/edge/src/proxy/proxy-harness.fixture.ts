@@ -154,6 +154,8 @@ export interface HarnessOptions {
   calls?: boolean;
   /** Media anchoring with this client (a FakeMediaClient), unless config `media.enabled` is false; its mode from `media.onUnavailable`. */
   media?: MediaClient;
+  /** What the edge asks through, made around the test router (e.g. a RegisterChallenger); default the test router itself. */
+  wrapRouter?: (router: TestRouter, counters: { inc(name: string): void }) => RouteAsker;
 }
 
 export interface CompletedRecord {
@@ -218,7 +220,7 @@ export class ProxyHarness {
       ours: new OurAddresses(this.listeners, this.config.domains),
       resolver: options.resolver ?? new NextHopResolver(new Set(this.listeners.map((l) => l.transport))),
       transports: this.transports,
-      router: this.router,
+      router: options.wrapRouter?.(this.router, { inc: (name) => counters.inc(name as EdgeCounter) }) ?? this.router,
       counters,
       tracer: undefined,
       now: () => this.wheel.now(),
@@ -258,7 +260,7 @@ export class ProxyHarness {
     this.wheel.advance(ms);
   }
 
-  counter(name: EdgeCounter): number {
+  counter(name: EdgeCounter | 'register_challenges_local'): number {
     return this.counterValues.get(name) ?? 0;
   }
 }

@@ -34,7 +34,7 @@ import { contactWithAlias, requestAlias, responseAlias } from './nat-alias.js';
 import { accRecordRouteParam, dialogRecordRouteParam, mediaRecordRouteParam } from './dialog-acc.js';
 import { TransactionMedia, UNCHANGED, type Rewrite } from './transaction-media.js';
 import { bestResponseIndex } from './response-selection.js';
-import { REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOutcome } from './proxy-context.js';
+import { isForRegistrar, REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOutcome } from './proxy-context.js';
 import type { ResolveResult } from './next-hop.js';
 import { endRelaySpan, type TransactionTrace } from './transaction-trace.js';
 import { ServerSide, type ServerSideOwner } from './server-side.js';
@@ -228,9 +228,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
 
   /** A REGISTER for one of our domains, while the edge hands those to the registrar. */
   private forRegistrar(): boolean {
-    if (this.req.method !== 'REGISTER' || !this.ctx.config.registrar.enabled) return false;
-    const host = parseUri(this.init.routeSet.requestUri)?.host;
-    return host !== undefined && this.ctx.ours.isOurDomain(host);
+    return isForRegistrar(this.req, this.init.routeSet.requestUri, this.ctx.config, this.ctx.ours);
   }
 
   /** The configured fallback policy gets one chance when the asked policy is silent or absent. */
