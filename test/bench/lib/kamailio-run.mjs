@@ -1,5 +1,5 @@
 /**
- * One run of a Kamailio config (K3 by default: evapi external routing) through the anchor
+ * One run of a Kamailio config (K3 by default: evapi external routing; K2 the registrar) through the anchor
  * harness's own `run_one.sh`, so the Kamailio side is measured exactly as in its README; the
  * run's summary.json is turned into the same result shape as a sipmesh run.
  * The harness is found at KAMAILIO_BENCH or /work/shared/bench; nothing of it is copied.
@@ -27,7 +27,7 @@ function newestRunDir(runsDir) {
 }
 
 /**
- * @param {{benchDir: string, config?: string, scenario: 'call' | 'message', rate: number, count: number, resultsDir: string, logFile: string}} o
+ * @param {{benchDir: string, config?: string, scenario: 'call' | 'message' | 'register', rate: number, count: number, resultsDir: string, logFile: string}} o
  */
 export async function runKamailio(o) {
   const config = o.config ?? 'k3';
