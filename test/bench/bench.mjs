@@ -431,7 +431,11 @@ async function main() {
     }
   };
   noteDisturbance('at start');
-  console.log(`sipmesh bench ${session}: scenarios ${o.scenarios.join(', ')}${o.scenarios.some((x) => !SEPARATE.has(x)) ? `, ${o.durationS} s per run${o.warmupS > 0 ? ` after ${o.warmupS} s warm-up at 25 %` : ''}` : ''}${o.compare ? `, compared with Kamailio ${o.scenarios.includes('register') ? `${o.kamailioConfig} (register: k2)` : o.kamailioConfig} (${kamBench})` : ''}`);
+  // REGISTER compares with the harness's registrar (K2), calls and MESSAGE with --kamailio-config
+  function kamailioConfigFor(scenario) {
+    return scenario === 'register' ? 'k2' : o.kamailioConfig;
+  }
+  console.log(`sipmesh bench ${session}: scenarios ${o.scenarios.join(', ')}${o.scenarios.some((x) => !SEPARATE.has(x)) ? `, ${o.durationS} s per run${o.warmupS > 0 ? ` after ${o.warmupS} s warm-up at 25 %` : ''}` : ''}${o.compare ? `, compared with Kamailio ${[...new Set(o.scenarios.filter((x) => !SEPARATE.has(x)).map(kamailioConfigFor))].join(' and ')} (${kamBench})` : ''}`);
   console.log(`results: ${path.join(o.out, `bench-${session}.json`)}; run folders: ${sessionDir}`);
 
   let seq = 0;
@@ -568,8 +572,7 @@ async function main() {
     writeReport();
   }
   for (const scenario of o.scenarios.filter((s) => !SEPARATE.has(s))) {
-    // REGISTER compares with the harness's registrar config, calls and MESSAGE with --kamailio-config
-    const kam = scenario === 'register' ? 'k2' : o.kamailioConfig;
+    const kam = kamailioConfigFor(scenario);
     const systems = o.compare ? ['sipmesh', kam] : ['sipmesh'];
     const entry = Object.fromEntries(systems.map((s) => [s, { max_clean_rate: null, first_dirty_rate: null, runs: [] }]));
     report.scenarios[scenario] = entry;
