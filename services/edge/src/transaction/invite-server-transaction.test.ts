@@ -44,7 +44,7 @@ function setup(options: { reliable?: boolean } = {}) {
 }
 
 const label = (payload: Buffer) =>
-  payload === TRYING ? '100' : payload === RINGING ? '180' : payload === OK ? '200' : payload === BUSY ? '486' : '?';
+  payload.equals(TRYING) ? '100' : payload.equals(RINGING) ? '180' : payload.equals(OK) ? '200' : payload.equals(BUSY) ? '486' : '?';
 
 describe('InviteServerTransaction, Proceeding', () => {
   it('starts in Proceeding and ignores INVITE retransmissions until a response exists', () => {
@@ -92,7 +92,7 @@ describe('InviteServerTransaction, non-2xx final over UDP', () => {
     expect(tx.sendFinal(486, BUSY)).toBe(true);
     expect(tx.state).toBe('Completed');
     wheel.advance(40_000);
-    const finals = peer.sent.filter((entry) => entry.payload === BUSY).map((entry) => entry.atMs);
+    const finals = peer.sent.filter((entry) => entry.payload.equals(BUSY)).map((entry) => entry.atMs);
     expect(finals).toEqual([0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
     expect(peer.events).toEqual(['32000 server-timeout', '32000 server-terminated']);
     expect(tx.state).toBe('Terminated');
@@ -105,6 +105,19 @@ describe('InviteServerTransaction, non-2xx final over UDP', () => {
     wheel.advance(200);
     tx.receiveRequestRetransmission();
     expect(peer.sent.map((entry) => `${entry.atMs} ${label(entry.payload)}`)).toEqual(['0 486', '200 486']);
+  });
+
+  it('keeps the final it resends in a buffer of its own, not a view of a larger one it would hold for Timer H', () => {
+    const { peer, tx } = setup();
+    const slab = Buffer.alloc(8192);
+    const view = slab.subarray(100, 100 + BUSY.length);
+    BUSY.copy(view);
+    tx.sendFinal(486, view);
+    slab.fill(0); // the slab is reused for something else
+    tx.receiveRequestRetransmission();
+    const resent = peer.sent[1]?.payload;
+    expect(resent?.equals(BUSY)).toBe(true);
+    expect(resent?.buffer.byteLength).toBe(BUSY.length);
   });
 
   it('on ACK moves to Confirmed, stops retransmitting, absorbs ACKs and INVITEs, ends on Timer I = T4', () => {

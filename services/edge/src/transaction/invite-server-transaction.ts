@@ -7,7 +7,7 @@
  * (Confirmed) or Timer H gives up. A 2xx moves to Accepted, where the TU's 2xx retransmissions pass
  * through and ACKs go up to the TU until Timer L.
  */
-import { TransactionMachine } from './transaction-machine.js';
+import { ownBytes, TransactionMachine } from './transaction-machine.js';
 import type { TransitionTable } from './transaction-machine.js';
 import { TransactionKind } from './transaction-kind.js';
 import { nextCappedIntervalMs } from './timers.js';
@@ -148,7 +148,8 @@ export class InviteServerTransaction extends TransactionMachine<S, InviteServerI
     switch (action) {
       case 'sendResponse':
         if (payload === undefined) return;
-        this.lastResponse = payload;
+        // Accepted (RFC 6026): the TU retransmits its 2xx; the transaction never resends it
+        this.lastResponse = this.state === 'Accepted' ? undefined : payload;
         this.lastStatus = status;
         this.sender.send(payload);
         return;
@@ -163,9 +164,13 @@ export class InviteServerTransaction extends TransactionMachine<S, InviteServerI
         this.startTimer('timerG', this.timerGIntervalMs);
         return;
       case 'startH':
+        // Completed: the final lingers for retransmissions until the ACK (Timer G/H)
+        if (this.lastResponse !== undefined) this.lastResponse = ownBytes(this.lastResponse);
         this.startTimer('timerH', this.timers.timerHMs);
         return;
       case 'startI':
+        // Confirmed: retransmissions are absorbed, the final is not needed any more
+        this.lastResponse = undefined;
         this.startTimer('timerI', this.timers.timerIMs);
         return;
       case 'startL':

@@ -34,7 +34,7 @@ function setup(options: { reliable?: boolean } = {}) {
   return { wheel, peer, tx };
 }
 
-const label = (payload: Buffer) => (payload === PROGRESS ? '100' : payload === OK ? '200' : '401');
+const label = (payload: Buffer) => (payload.equals(PROGRESS) ? '100' : payload.equals(OK) ? '200' : payload.equals(UNAUTHORIZED) ? '401' : '?');
 
 describe('NonInviteServerTransaction over UDP', () => {
   it('discards request retransmissions in Trying', () => {
@@ -70,6 +70,19 @@ describe('NonInviteServerTransaction over UDP', () => {
     expect(peer.sent.map((entry) => `${entry.atMs} ${label(entry.payload)}`)).toEqual(['0 100', '100 401', '1100 401']);
     expect(peer.events).toEqual(['32100 server-terminated']);
     expect(tx.lastResponseStatus).toBe(401);
+  });
+
+  it('keeps the final it resends in a buffer of its own, not a view of a larger one it would hold for Timer J', () => {
+    const { peer, tx } = setup();
+    const slab = Buffer.alloc(8192);
+    const view = slab.subarray(100, 100 + OK.length);
+    OK.copy(view);
+    tx.sendFinal(200, view);
+    slab.fill(0); // the slab is reused for something else
+    tx.receiveRequestRetransmission();
+    const resent = peer.sent[1]?.payload;
+    expect(resent?.equals(OK)).toBe(true);
+    expect(resent?.buffer.byteLength).toBe(OK.length);
   });
 
   it('goes from Trying straight to Completed on a final', () => {

@@ -4,7 +4,7 @@
  * the TU answers, then answered with the last response; Timer J keeps the Completed state long
  * enough to absorb them over unreliable transports.
  */
-import { TransactionMachine } from './transaction-machine.js';
+import { ownBytes, TransactionMachine } from './transaction-machine.js';
 import type { TransitionTable } from './transaction-machine.js';
 import { TransactionKind } from './transaction-kind.js';
 import type { TransactionTimers } from './timers.js';
@@ -115,6 +115,8 @@ export class NonInviteServerTransaction extends TransactionMachine<S, NonInviteS
         if (this.lastResponse !== undefined) this.sender.send(this.lastResponse);
         return;
       case 'startJ':
+        // Completed: the final lingers for retransmissions of the request (unreliable transports)
+        if (this.lastResponse !== undefined && this.timers.timerJMs > 0) this.lastResponse = ownBytes(this.lastResponse);
         this.startTimer('timerJ', this.timers.timerJMs);
         return;
       case 'notifyTransportError':

@@ -16,6 +16,19 @@ import type { TimerHandle, TimerTarget, TimerWheel } from './timer-wheel.js';
 import type { TransactionKind } from './transaction-kind.js';
 import type { TransitionObserver } from './transaction-user.js';
 
+/**
+ * The bytes a server transaction keeps to answer retransmissions (Timer J, H or L: up to 32 s over
+ * UDP), in a buffer of their own. A message built with Buffer.allocUnsafe, or cut from a larger
+ * buffer, is a view of a shared slab (8 KiB of Node's pool): kept for that long, each view would
+ * hold its whole slab, several times its own size, outside the V8 heap.
+ */
+export function ownBytes(payload: Buffer): Buffer {
+  if (payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength) return payload;
+  const own = Buffer.allocUnsafeSlow(payload.length);
+  payload.copy(own);
+  return own;
+}
+
 export interface TransitionRow<S extends string, A extends string> {
   readonly next: S;
   readonly actions: readonly A[];
