@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INVITE_SERVER_TRANSITIONS, InviteServerTransaction } from './invite-server-transaction.js';
 import { ManualTimerWheel } from './manual-timer-wheel.js';
-import { RecordingPeer, TransitionCoverage, sipMessage } from './recording-peer.fixture.js';
+import { RecordingPeer, TransitionCoverage, resentAfterSlabReuse, sipMessage } from './recording-peer.fixture.js';
 import { RFC3261_TIMER_DEFAULTS, deriveTransactionTimers } from './timers.js';
 
 const derived = deriveTransactionTimers(RFC3261_TIMER_DEFAULTS);
@@ -109,13 +109,7 @@ describe('InviteServerTransaction, non-2xx final over UDP', () => {
 
   it('keeps the final it resends in a buffer of its own, not a view of a larger one it would hold for Timer H', () => {
     const { peer, tx } = setup();
-    const slab = Buffer.alloc(8192);
-    const view = slab.subarray(100, 100 + BUSY.length);
-    BUSY.copy(view);
-    tx.sendFinal(486, view);
-    slab.fill(0); // the slab is reused for something else
-    tx.receiveRequestRetransmission();
-    const resent = peer.sent[1]?.payload;
+    const resent = resentAfterSlabReuse(peer, BUSY, (view) => tx.sendFinal(486, view), () => tx.receiveRequestRetransmission());
     expect(resent?.equals(BUSY)).toBe(true);
     expect(resent?.buffer.byteLength).toBe(BUSY.length);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualTimerWheel } from './manual-timer-wheel.js';
 import { NON_INVITE_SERVER_TRANSITIONS, NonInviteServerTransaction } from './non-invite-server-transaction.js';
-import { RecordingPeer, TransitionCoverage, sipMessage } from './recording-peer.fixture.js';
+import { RecordingPeer, TransitionCoverage, resentAfterSlabReuse, sipMessage } from './recording-peer.fixture.js';
 import { RFC3261_TIMER_DEFAULTS, deriveTransactionTimers } from './timers.js';
 
 const derived = deriveTransactionTimers(RFC3261_TIMER_DEFAULTS);
@@ -74,13 +74,7 @@ describe('NonInviteServerTransaction over UDP', () => {
 
   it('keeps the final it resends in a buffer of its own, not a view of a larger one it would hold for Timer J', () => {
     const { peer, tx } = setup();
-    const slab = Buffer.alloc(8192);
-    const view = slab.subarray(100, 100 + OK.length);
-    OK.copy(view);
-    tx.sendFinal(200, view);
-    slab.fill(0); // the slab is reused for something else
-    tx.receiveRequestRetransmission();
-    const resent = peer.sent[1]?.payload;
+    const resent = resentAfterSlabReuse(peer, OK, (view) => tx.sendFinal(200, view), () => tx.receiveRequestRetransmission());
     expect(resent?.equals(OK)).toBe(true);
     expect(resent?.buffer.byteLength).toBe(OK.length);
   });

@@ -101,6 +101,21 @@ export class TransitionCoverage {
 }
 
 /** A wire message as bytes, lines joined with CRLF and terminated by an empty line. */
+/**
+ * Sends `expected` as a final through `sendFinal` as a view of a larger buffer, reuses that buffer
+ * for something else, and returns what the transaction resends on a retransmission of the request.
+ */
+export function resentAfterSlabReuse(peer: RecordingPeer, expected: Buffer, sendFinal: (payload: Buffer) => void, retransmit: () => void): Buffer | undefined {
+  const slab = Buffer.alloc(8192);
+  const view = slab.subarray(100, 100 + expected.length);
+  expected.copy(view);
+  sendFinal(view);
+  slab.fill(0);
+  const before = peer.sent.length;
+  retransmit();
+  return peer.sent[before]?.payload;
+}
+
 export function sipMessage(...lines: string[]): Buffer {
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 }
