@@ -29,6 +29,7 @@ import {
   cpuPressureUs,
   descendantsOf,
   machineCpuNs,
+  processSwitches,
   processTicks,
   reapedChildrenTicks,
   ticksOf,
@@ -111,6 +112,10 @@ const UAC_REGISTER_AUTH_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 
 function round1(v) {
   return Math.round(v * 10) / 10;
+}
+
+function round2(v) {
+  return Math.round(v * 100) / 100;
 }
 
 function readIfExists(file) {
@@ -253,6 +258,7 @@ export async function runRegister(o) {
 
     const t0 = { sut: ticksOf(treePids), uac: reapedChildrenTicks(process.pid) };
     const p0 = Object.fromEntries(Object.entries(parts).map(([name, pid]) => [name, processTicks(pid)]));
+    const sw0 = Object.fromEntries(Object.entries(parts).map(([name, pid]) => [name, processSwitches(pid)]));
     const m0 = machineCpuNs();
     const psi0 = cpuPressureUs();
     const udp0 = udpErrorCounters();
@@ -282,6 +288,7 @@ export async function runRegister(o) {
     const wallS = Number(process.hrtime.bigint() - wall0) / 1e9;
     const t1 = { sut: ticksOf(treePids), uac: reapedChildrenTicks(process.pid) };
     const p1 = Object.fromEntries(Object.entries(parts).map(([name, pid]) => [name, processTicks(pid)]));
+    const sw1 = Object.fromEntries(Object.entries(parts).map(([name, pid]) => [name, processSwitches(pid)]));
     const machineNs = machineCpuNs() - m0;
     const psiUs = cpuPressureUs() - psi0;
     const udp1 = udpErrorCounters();
@@ -336,6 +343,18 @@ export async function runRegister(o) {
         parts_pct: Object.fromEntries(Object.keys(parts).map((name) => [name, pctOfCore((p1[name] ?? 0) - (p0[name] ?? 0))])),
         parts_us_per_call: Object.fromEntries(
           Object.keys(parts).map((name) => [name, successful > 0 ? round1((((p1[name] ?? 0) - (p0[name] ?? 0)) / hz / successful) * 1e6) : null]),
+        ),
+        // wake-ups (voluntary) and preemptions (involuntary) per registration: where this VM's CPU goes
+        parts_switches_per_call: Object.fromEntries(
+          Object.keys(parts).map((name) => [
+            name,
+            successful > 0
+              ? {
+                  voluntary: round2((sw1[name].voluntary - sw0[name].voluntary) / successful),
+                  involuntary: round2((sw1[name].involuntary - sw0[name].involuntary) / successful),
+                }
+              : null,
+          ]),
         ),
         sipp_uas_pct: null,
         sipp_uac_pct: pctOfCore(uacTicks),

@@ -37,6 +37,32 @@ export function processTicks(pid) {
   return f ? Number(f[11]) + Number(f[12]) : 0;
 }
 
+/**
+ * Context switches of one process so far, over all its threads (/proc/<pid>/task/<tid>/status):
+ * voluntary (it waited: each wake-up for a message) and involuntary (preempted). Zeros when gone.
+ */
+export function processSwitches(pid) {
+  let voluntary = 0;
+  let involuntary = 0;
+  let tasks;
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return { voluntary, involuntary };
+  }
+  for (const tid of tasks) {
+    let text;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+    involuntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+  }
+  return { voluntary, involuntary };
+}
+
 /** Sum of processTicks over PIDs. */
 export function ticksOf(pids) {
   let sum = 0;

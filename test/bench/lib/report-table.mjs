@@ -7,6 +7,12 @@ function verdictOf(r) {
   return r.clean ? (r.strict ? 'CLEAN' : 'clean') : 'DIRTY';
 }
 
+/** Context switches per call of each SUT process: `edge 0.3+1.5` = voluntary (wake-ups) + involuntary (preempted). */
+function switchesText(parts) {
+  const entries = Object.entries(parts ?? {}).filter(([, v]) => v);
+  return entries.length > 0 ? ` | switches/call ${entries.map(([k, v]) => `${k} ${fmt(v.voluntary, 1)}+${fmt(v.involuntary, 1)}`).join(' ')}` : '';
+}
+
 function partsText(parts) {
   const entries = Object.entries(parts ?? {}).filter(([, v]) => v !== null && v !== undefined);
   return entries.length > 0 ? ` (${entries.map(([k, v]) => `${k} ${fmt(v)}`).join(' ')})` : '';
@@ -22,7 +28,7 @@ export function runLine(r) {
     `${r.system}/${r.scenario} ${r.offered_rate}/s -> ${fmt(r.achieved_rate, 1)}/s ok ${r.successful}/${r.count} fail ${r.failed} ` +
     `retr ${r.uac_retrans}+${r.uas_retrans} ${verdictOf(r)}${r.clean ? '' : ` [${r.reasons.join('; ')}]`} ` +
     `| rtd1 p50 ${fmt(rt1.p50_ms)} p99 ${fmt(rt1.p99_ms)} ms${rt2 ? ` rtd2 p50 ${fmt(rt2.p50_ms)} p99 ${fmt(rt2.p99_ms)} ms` : ''} ` +
-    `| sut ${fmt(c.sut_pct, 1)}%${partsText(c.parts_pct)} ${fmt(c.sut_us_per_call, 1)} us/call ` +
+    `| sut ${fmt(c.sut_pct, 1)}%${partsText(c.parts_pct)} ${fmt(c.sut_us_per_call, 1)} us/call${switchesText(c.parts_switches_per_call)} ` +
     `| uas ${fmt(c.sipp_uas_pct)} uac ${fmt(c.sipp_uac_pct)} machine ${fmt(c.machine_pct)}/${fmt(c.machine_capacity_pct)} other ${fmt(c.other_pct)} psi ${fmt(c.psi_pct)}` +
     (r.drops?.sut_socket ? ` | drops at SUT socket ${r.drops.sut_socket}` : '') +
     (r.disturbed_reruns ? ` | after ${r.disturbed_reruns} disturbed re-run(s)` : '')

@@ -1,0 +1,1 @@
+export function processSwitches(pid: number | string): { voluntary: number; involuntary: number };
