@@ -420,8 +420,9 @@ export class EdgeCore implements ProxyContext {
       this.replyStateless(req, inb, 482, 'Loop Detected');
       return;
     }
-    if (req.method === 'REGISTER' && set.received === undefined && this.challengeStatelessly(req, inb, set)) return;
-    this.startTransaction(req, inb, key, set, false, hash);
+    const forRegistrar = isForRegistrar(req, set.requestUri, this.config, this.ours);
+    if (forRegistrar && set.received === undefined && this.challengeStatelessly(req, inb)) return;
+    this.startTransaction(req, inb, key, set, false, hash, forRegistrar);
   }
 
   /**
@@ -430,22 +431,22 @@ export class EdgeCore implements ProxyContext {
    * retransmission gets a fresh challenge, and nothing is kept for Timer J. With
    * `events.registrarTransactions` the challenge keeps its transaction, so its event is published.
    */
-  private challengeStatelessly(req: SipRequest, inb: InboundMessage, set: RouteSet): boolean {
-    if (this.router.answerLocally === undefined || this.config.events.registrarTransactions || !isForRegistrar(req, set.requestUri, this.config, this.ours)) return false;
+  private challengeStatelessly(req: SipRequest, inb: InboundMessage): boolean {
+    if (this.router.answerLocally === undefined || this.config.events.registrarTransactions) return false;
     const reply = this.router.answerLocally(req, REGISTRAR_TARGET)?.reply;
     if (reply === undefined) return false;
     this.replyStateless(req, inb, reply.code, reply.reason, reply.headers ?? []);
     return true;
   }
 
-  private startTransaction(req: SipRequest, inb: InboundMessage, key: string, set: RouteSet, inDialog: boolean, hash = loopHash(req)): void {
+  private startTransaction(req: SipRequest, inb: InboundMessage, key: string, set: RouteSet, inDialog: boolean, hash = loopHash(req), forRegistrar = false): void {
     if (this.table.isFull) {
       this.counters.inc('transaction_limit');
       this.replyStateless(req, inb, 503, 'Service Unavailable', ['Retry-After: 5']);
       return;
     }
     const tracer = this.options.tracer;
-    const init = this.txInit(req, inb, key, set, inDialog, hash);
+    const init = this.txInit(req, inb, key, set, inDialog, hash, forRegistrar);
     if (tracer) init.trace = new TransactionTrace(tracer, req, inb, init.txId);
     const tx = new ProxyTransaction(this, init);
     if (!this.table.addServer(tx.server).ok) {
@@ -458,7 +459,7 @@ export class EdgeCore implements ProxyContext {
     tx.start();
   }
 
-  private txInit(req: SipRequest, inb: InboundMessage, key: string, set: RouteSet, inDialog: boolean, hash: string | undefined): ConstructorParameters<typeof ProxyTransaction>[1] {
+  private txInit(req: SipRequest, inb: InboundMessage, key: string, set: RouteSet, inDialog: boolean, hash: string | undefined, forRegistrar: boolean): ConstructorParameters<typeof ProxyTransaction>[1] {
     const index = ++this.serial;
     const label = (Math.random() * 0x7fffffff) | 0;
     const via = req.topVia;
@@ -473,6 +474,7 @@ export class EdgeCore implements ProxyContext {
       responseDest: responseAddress(via, inb.source.ip, inb.source.port, true),
       routeSet: set,
       inDialog,
+      forRegistrar,
       trace: undefined,
     };
   }

@@ -34,7 +34,7 @@ import { contactWithAlias, requestAlias, responseAlias } from './nat-alias.js';
 import { accRecordRouteParam, dialogRecordRouteParam, mediaRecordRouteParam } from './dialog-acc.js';
 import { TransactionMedia, UNCHANGED, type Rewrite } from './transaction-media.js';
 import { bestResponseIndex } from './response-selection.js';
-import { isForRegistrar, REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOutcome } from './proxy-context.js';
+import { REGISTRAR_TARGET, type ProxyContext, type Suspended, type TransactionOutcome } from './proxy-context.js';
 import type { ResolveResult } from './next-hop.js';
 import { endRelaySpan, type TransactionTrace } from './transaction-trace.js';
 import { ServerSide, type ServerSideOwner } from './server-side.js';
@@ -56,6 +56,8 @@ export interface ProxyTransactionInit {
   routeSet: RouteSet;
   /** In-dialog requests follow Route/R-URI without asking the router. */
   inDialog: boolean;
+  /** A REGISTER for one of our domains, answered by the registrar (isForRegistrar, decided once by the edge core). */
+  forRegistrar: boolean;
   trace: TransactionTrace | undefined;
 }
 
@@ -171,7 +173,7 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.state = 'suspended';
     if (this.attempts > 1) this.askId = ctx.nextAskId(this.txId);
     // DESIGN §2 step 6: the registrar answers a REGISTER for our domains, like a router would.
-    const target = this.forRegistrar() ? REGISTRAR_TARGET : policy;
+    const target = this.init.forRegistrar ? REGISTRAR_TARGET : policy;
     this.askedPolicy = target === REGISTRAR_TARGET ? 'registrar' : policy;
     ctx.counters.inc('route_requests');
     const local = ctx.router.answerLocally?.(this.req, target);
@@ -226,15 +228,11 @@ export class ProxyTransaction implements ServerSideOwner, TimerTarget<'deadline'
     this.replyLocally(r.code, r.reason, r.retryAfterS > 0 ? [`Retry-After: ${String(r.retryAfterS)}`] : NO_HEADERS, 'no_responders');
   }
 
-  /** A REGISTER for one of our domains, while the edge hands those to the registrar. */
-  private forRegistrar(): boolean {
-    return isForRegistrar(this.req, this.init.routeSet.requestUri, this.ctx.config, this.ctx.ours);
-  }
 
   /** The configured fallback policy gets one chance when the asked policy is silent or absent. */
   private tryFallback(): boolean {
     const fallback = this.ctx.config.route.fallbackPolicy;
-    if (fallback === '' || fallback === this.askedPolicy || this.cancelled || this.forRegistrar()) return false;
+    if (fallback === '' || fallback === this.askedPolicy || this.cancelled || this.init.forRegistrar) return false;
     this.ctx.counters.inc('route_fallbacks');
     this.ask(undefined, fallback);
     return this.state === 'suspended';
