@@ -31,6 +31,7 @@ import { DEFAULT_REGISTER_CONFIG, lookupTargets, type RegisterConfig } from './r
 import { ADMIN_COMMANDS } from './service/admin-commands.js';
 import { locationContact } from './service/location-view.js';
 import { handleRegister } from './service/register-handler.js';
+import { RedisAcceptAndSave } from './service/accept-and-save.js';
 import { NatKeepalive, type KeepaliveRound } from './service/nat-keepalive.js';
 import { Lease } from './service/lease.js';
 import { OutboundRegistrations } from './uac/outbound-registrations.js';
@@ -143,6 +144,7 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
 
   // Location store.
   let redis: Redis | undefined;
+  let redisStore: RedisLocationStore | undefined;
   let store: LocationStore;
   if (config.location.store === 'redis') {
     // Auto-pipelining: the commands of concurrent REGISTERs issued in one event-loop tick leave in one write.
@@ -154,7 +156,8 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
       redis.disconnect();
       throw new Error(`location store: Redis at ${config.location.redisUrl} is unreachable: ${(e as Error).message}`, { cause: e });
     }
-    store = new RedisLocationStore({ redis, keyPrefix: config.location.keyPrefix, onExpired, keyGraceMs: config.location.sweepIntervalMs * 2 });
+    redisStore = new RedisLocationStore({ redis, keyPrefix: config.location.keyPrefix, onExpired, keyGraceMs: config.location.sweepIntervalMs * 2, recentAors: config.location.recentAors });
+    store = redisStore;
   } else {
     store = new MemoryLocationStore({ onExpired });
   }
@@ -226,10 +229,13 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
   });
   const credentialsRef: CredentialSource = { find: (user, domain) => credentials.find(user, domain) };
   let authState: Pick<DigestAuthenticatorOptions, 'bans' | 'nonceCounts' | 'acceptor'>;
+  let acceptAndSave: RedisAcceptAndSave | undefined;
   if (redis) {
     const nonceCounts = new RedisNonceCountTracker(redis, { keyPrefix: `${config.auth.redisKeyPrefix}nc:` });
     const bans = new RedisBanTracker(redis, digest.ban, { keyPrefix: `${config.auth.redisKeyPrefix}authban:` });
-    authState = { nonceCounts, bans, acceptor: new RedisAuthAcceptor(redis, bans, nonceCounts) };
+    const acceptor = new RedisAuthAcceptor(redis, bans, nonceCounts);
+    authState = { nonceCounts, bans, acceptor };
+    if (redisStore) acceptAndSave = new RedisAcceptAndSave(redis, redisStore, acceptor);
   } else {
     authState = { nonceCounts: new MemoryNonceCountTracker(), bans: new MemoryBanTracker(digest.ban) };
   }
@@ -281,6 +287,7 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
           store,
           register: registerConfig,
           authenticator: config.auth.enabled ? authenticator : undefined,
+          ...(acceptAndSave ? { acceptAndSave } : {}),
           natTest: config.register.natTest,
           now: Date.now,
         });

@@ -36,20 +36,38 @@ export class SequentialAuthAcceptor implements AuthAcceptor {
 }
 
 /**
- * KEYS[1] nonce-count key, KEYS[2] the user's failure count, KEYS[3..] ban keys (none when banning
- * is off); ARGV[1] nc, ARGV[2] ms until the nonce expires. The same keys and rules as
- * RedisBanTracker and RedisNonceCountTracker, so both go on working on what this one wrote.
+ * `acceptDigest(ncKey, failureKey, banKeys, nc, ttlMs)`: 'banned', 'replayed' or 'ok' (the nonce
+ * count recorded, the failures cleared). The same keys and rules as RedisBanTracker and
+ * RedisNonceCountTracker, so both go on working on what this one wrote. A Lua function of its own
+ * so a script of another module can run it first in the same atomic step (service/accept-and-save.ts).
  */
-const ACCEPT = luaScript(`
-for i = 3, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then return 'banned' end
+export const ACCEPT_DIGEST_LUA = `
+local function acceptDigest(ncKey, failureKey, banKeys, nc, ttlMs)
+  for _, k in ipairs(banKeys) do
+    if redis.call('EXISTS', k) == 1 then return 'banned' end
+  end
+  local last = tonumber(redis.call('GET', ncKey) or '0')
+  if tonumber(nc) <= last then return 'replayed' end
+  redis.call('SET', ncKey, nc, 'PX', ttlMs)
+  if #banKeys > 0 then redis.call('DEL', failureKey) end
+  return 'ok'
 end
-local last = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) <= last then return 'replayed' end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-if #KEYS > 2 then redis.call('DEL', KEYS[2]) end
-return 'ok'
+`;
+
+/** KEYS[1] nonce-count key, KEYS[2] the user's failure count, KEYS[3..] ban keys (none when banning is off); ARGV[1] nc, ARGV[2] ms until the nonce expires. */
+const ACCEPT = luaScript(`${ACCEPT_DIGEST_LUA}
+return acceptDigest(KEYS[1], KEYS[2], { unpack(KEYS, 3) }, ARGV[1], ARGV[2])
 `);
+
+/** What the acceptance script needs of one good digest: its keys and arguments. */
+export interface DigestAcceptanceInputs {
+  readonly nonceCountKey: string;
+  readonly failureKey: string;
+  /** Empty when banning is off. */
+  readonly banKeys: readonly string[];
+  readonly nc: number;
+  readonly ttlMs: number;
+}
 
 export class RedisAuthAcceptor implements AuthAcceptor {
   /** The connection is the caller's; the trackers name the keys (and say whether banning is on). */
@@ -61,12 +79,21 @@ export class RedisAuthAcceptor implements AuthAcceptor {
   ) {}
 
   async accept(banUser: string, ip: string, nonce: string, nc: number, expiresAtMs: number): Promise<Acceptance> {
-    const ttlMs = Math.ceil(expiresAtMs - this.now());
-    if (!Number.isInteger(nc) || nc < 1 || ttlMs <= 0) return Acceptance.replayed;
-    const banKeys = this.bans.banKeys(banUser, ip);
-    const keys = [this.nonceCounts.keyOf(nonce), this.bans.failureKey(banUser), ...banKeys];
-    const outcome = await runLua(this.redis, ACCEPT, keys, [nc, ttlMs]);
-    if (outcome === Acceptance.ok || outcome === Acceptance.banned || outcome === Acceptance.replayed) return outcome;
-    throw new Error(`unexpected answer of the auth acceptance script: ${String(outcome)}`);
+    const a = this.inputs(banUser, ip, nonce, nc, expiresAtMs);
+    if (a === undefined) return Acceptance.replayed;
+    return acceptanceOf(await runLua(this.redis, ACCEPT, [a.nonceCountKey, a.failureKey, ...a.banKeys], [a.nc, a.ttlMs]));
   }
+
+  /** The inputs of `acceptDigest`; undefined when the nonce count cannot be accepted at all (bad nc, nonce expired). */
+  inputs(banUser: string, ip: string, nonce: string, nc: number, expiresAtMs: number): DigestAcceptanceInputs | undefined {
+    const ttlMs = Math.ceil(expiresAtMs - this.now());
+    if (!Number.isInteger(nc) || nc < 1 || ttlMs <= 0) return undefined;
+    return { nonceCountKey: this.nonceCounts.keyOf(nonce), failureKey: this.bans.failureKey(banUser), banKeys: this.bans.banKeys(banUser, ip), nc, ttlMs };
+  }
+}
+
+/** The answer of `acceptDigest`, checked. */
+export function acceptanceOf(outcome: unknown): Acceptance {
+  if (outcome === Acceptance.ok || outcome === Acceptance.banned || outcome === Acceptance.replayed) return outcome;
+  throw new Error(`unexpected answer of the auth acceptance script: ${String(outcome)}`);
 }

@@ -120,7 +120,11 @@ export class DigestAuthenticator {
     return buildChallenge(this.config, this.nonces, realm, stale, forRegister);
   }
 
-  async authenticate(req: DigestAuthRequest): Promise<DigestAuthResult> {
+  /**
+   * `options.acceptor` replaces the authenticator's own last step for this request (a caller that
+   * does more in the same store step: service/accept-and-save.ts).
+   */
+  async authenticate(req: DigestAuthRequest, options: { readonly acceptor?: AuthAcceptor } = {}): Promise<DigestAuthResult> {
     if (req.credentialsHeaderValues.length === 0) return challenge(ChallengeReason.noCredentials);
     const picked = pickCredentials(req.credentialsHeaderValues, req.realm);
     if (picked.kind === 'none') return challenge(ChallengeReason.realmMismatch, false, 'no credentials for this realm');
@@ -155,7 +159,7 @@ export class DigestAuthenticator {
     if (nonce.status !== NonceStatus.valid) return (await this.bans.check(banUser, req.sourceIp)) ? isBanned() : challenge(ChallengeReason.stale, true, `nonce ${nonce.status}`, user);
     if (req.checkUser !== undefined && user !== req.checkUser) return fail(ChallengeReason.userMismatch, `authenticated as ${user}, request is from ${req.checkUser}`);
     // RFC 2617 §3.2.2: the count must grow; the RFC 2069 form has none, so its nonce is good once
-    switch (await this.acceptor.accept(banUser, req.sourceIp, creds.nonce, creds.nonceCount ?? 1, nonce.expiresAtMs)) {
+    switch (await (options.acceptor ?? this.acceptor).accept(banUser, req.sourceIp, creds.nonce, creds.nonceCount ?? 1, nonce.expiresAtMs)) {
       case Acceptance.banned:
         return isBanned();
       case Acceptance.replayed:

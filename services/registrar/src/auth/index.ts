@@ -34,8 +34,8 @@ export { DEFAULT_BAN_POLICY, MemoryBanTracker } from './ban-tracker.js';
 export type { BanPolicy, BanTracker, MemoryBanOptions } from './ban-tracker.js';
 export { RedisBanTracker } from './redis-ban-tracker.js';
 export type { RedisBanOptions } from './redis-ban-tracker.js';
-export { Acceptance, RedisAuthAcceptor, SequentialAuthAcceptor } from './auth-acceptance.js';
-export type { AuthAcceptor } from './auth-acceptance.js';
+export { Acceptance, ACCEPT_DIGEST_LUA, acceptanceOf, RedisAuthAcceptor, SequentialAuthAcceptor } from './auth-acceptance.js';
+export type { AuthAcceptor, DigestAcceptanceInputs } from './auth-acceptance.js';
 
 // Configuration, challenge and the authenticator
 export { DEFAULT_DIGEST_CONFIG, digestConfig, QopMode } from './digest-config.js';

@@ -23,6 +23,13 @@ export const registrarConfigSchema = {
         keyPrefix: { type: 'string', default: 'sipmesh:loc:', description: 'Prefix of every location key in Redis' },
         useDomain: { type: 'boolean', default: true, description: 'Addresses of record are user@domain; false: the user part alone (Kamailio use_domain=0)' },
         sweepIntervalMs: { type: 'integer', minimum: 1000, default: 10000, 'x-unit': 'ms', description: 'How often expired bindings are removed and announced (Kamailio timer_interval)' },
+        recentAors: {
+          type: 'integer',
+          minimum: 0,
+          default: 10000,
+          description:
+            'Redis store: how many AoRs this registrar remembers as it last read or wrote them (most recent first). A REGISTER of a remembered AoR, or of one that is new, is accepted and written in one Redis round trip instead of two; any other costs the two. 0: remember none (new AoRs still take one)',
+        },
       },
     },
     register: {
@@ -150,7 +157,7 @@ export const registrarConfigSchema = {
 
 export interface RegistrarConfig extends ServiceConfig {
   id: string;
-  location: { store: 'memory' | 'redis'; redisUrl: string; keyPrefix: string; useDomain: boolean; sweepIntervalMs: number };
+  location: { store: 'memory' | 'redis'; redisUrl: string; keyPrefix: string; useDomain: boolean; sweepIntervalMs: number; recentAors: number };
   register: { defaultExpiresSec: number; minExpiresSec: number; maxExpiresSec: number; maxContacts: number; pathMode: 'off' | 'lazy' | 'strict'; natTest: number };
   auth: {
     enabled: boolean;

@@ -102,5 +102,31 @@ describe('RedisLocationStore', () => {
     expect(perBinding).toBeLessThan(1024);
   });
 
+  it('presumes an AoR as it last read or wrote it, while a binding is live, the most recent `recentAors` of them', async () => {
+    let now = 5_000_000;
+    const store = new RedisLocationStore({ redis, keyPrefix: `${prefix}presume:`, clock: { now: () => now }, recentAors: 2 });
+    const other = new RedisLocationStore({ redis, keyPrefix: `${prefix}presume:`, clock: { now: () => now } });
+    const absent = (aor: string) => ({ aor, version: 0, bindings: [] });
+    const a = binding('a@example.com', 'sip:a@192.0.2.1', now + 10_000);
+    const w = await store.replace('a@example.com', { version: 0 }, [a]);
+    expect(store.presume('a@example.com')).toEqual({ aor: 'a@example.com', version: w.ok ? w.version : -1, bindings: [a] });
+    // another store's write makes the next compare-and-set fail: the presumption is dropped
+    const b = binding('b@example.com', 'sip:b@192.0.2.2', now + 10_000);
+    await other.replace('b@example.com', { version: 0 }, [b]);
+    expect(store.presume('b@example.com')).toEqual(absent('b@example.com'));
+    expect((await store.replace('b@example.com', { version: 0 }, [b])).ok).toBe(false);
+    expect(store.presume('b@example.com')).toEqual(absent('b@example.com'));
+    // a read is remembered too; the oldest of three is forgotten
+    const read = await store.read('b@example.com');
+    await store.read('c@example.com');
+    expect(store.presume('b@example.com')).toEqual(read);
+    const c = binding('c@example.com', 'sip:c@192.0.2.3', now + 10_000);
+    await store.replace('c@example.com', { version: 0 }, [c]);
+    expect(store.presume('a@example.com')).toEqual(absent('a@example.com'));
+    // once its bindings expired, an AoR is presumed absent
+    now += 10_000;
+    expect(store.presume('c@example.com')).toEqual(absent('c@example.com'));
+  });
+
   it.skip('falls back to EVAL after Redis lost its scripts (needs SCRIPT FLUSH, which would disturb other suites on the shared Redis)', () => undefined);
 });

@@ -53,9 +53,28 @@ export interface RedisLocationStoreOptions {
   readonly keyGraceMs?: number;
   /** `close()` also quits the connection; default false (the caller owns it). */
   readonly ownsConnection?: boolean;
+  /**
+   * AoRs whose last snapshot this store read or wrote are kept, the most recent this many
+   * (default 10,000; 0: none), as the snapshot a write may presume (`presume`) without reading
+   * first. A wrong presumption costs nothing but the round trip it tried to save: the write's
+   * compare-and-set fails and returns the AoR as it is.
+   */
+  readonly recentAors?: number;
 }
 
-interface ReadReply {
+/** The arguments of `writeAor` (redis-location-scripts.ts) for a next binding set. */
+export interface WriteArguments {
+  /** Key TTL ms, earliest expiry ms, behind NAT ('1' / '0'), then ruid, JSON pairs (none: remove the AoR). */
+  readonly args: readonly (string | number)[];
+  /** The bindings written: those of the next set still live now. */
+  readonly live: readonly Binding[];
+  /** Bindings of the next set that expired before they could be written (announced once written). */
+  readonly dead: readonly Binding[];
+}
+
+export const DEFAULT_RECENT_AORS = 10_000;
+
+export interface ReadReply {
   readonly version: number;
   readonly live: Binding[];
   readonly dead: Binding[];
@@ -70,6 +89,9 @@ export class RedisLocationStore implements LocationStore {
   private readonly onExpired: ExpiredListener;
   private readonly keyGraceMs: number;
   private readonly ownsConnection: boolean;
+  private readonly recentLimit: number;
+  /** Last snapshots read or written, oldest first (Map order): see `recentAors`. */
+  private readonly recent = new Map<string, AorSnapshot>();
 
   constructor(options: RedisLocationStoreOptions) {
     this.redis = options.redis;
@@ -78,6 +100,12 @@ export class RedisLocationStore implements LocationStore {
     this.onExpired = options.onExpired ?? (() => undefined);
     this.keyGraceMs = options.keyGraceMs ?? 0;
     this.ownsConnection = options.ownsConnection ?? false;
+    this.recentLimit = options.recentAors ?? DEFAULT_RECENT_AORS;
+  }
+
+  /** The store's clock, epoch ms. */
+  now(): number {
+    return this.clock.now();
   }
 
   /** Key of the hash holding `aor`'s bindings (tests and admin tools read it). */
@@ -108,24 +136,90 @@ export class RedisLocationStore implements LocationStore {
 
   async replace(aor: string, expect: { readonly version: number }, next: readonly Binding[]): Promise<ReplaceResult> {
     assertReplaceable(aor, next);
-    const now = this.clock.now();
-    const live = next.filter((b) => isLive(b, now));
-    const dead = next.filter((b) => !isLive(b, now));
-    const args: (string | number)[] = [String(expect.version), aor];
+    const w = this.writeArguments(next, this.clock.now());
+    const reply = await this.run(REPLACE_AOR, [this.aorKey(aor), this.indexKey, this.versionKey, this.natKey], [String(expect.version), aor, ...w.args]);
+    if (!Array.isArray(reply) || reply.length !== 2) throw new Error(`location: unexpected reply to replace: ${String(reply)}`);
+    const version = Number(reply[1]);
+    if (Number(reply[0]) !== 1) {
+      this.recent.delete(aor);
+      return { ok: false, code: LocationErrorCode.versionConflict, currentVersion: version };
+    }
+    this.written(aor, version, w);
+    return { ok: true, version };
+  }
+
+  /**
+   * The snapshot a write of `aor` at `nowMs` may presume: the last one this store read or wrote
+   * when it still has a binding live then, else "no AoR" (version 0). A guess, never a read:
+   * only a compare-and-set on its version makes it true.
+   */
+  presume(aor: string, nowMs: number = this.clock.now()): AorSnapshot {
+    const last = this.recent.get(aor);
+    if (last !== undefined) {
+      const live = last.bindings.filter((b) => isLive(b, nowMs));
+      if (live.length > 0) return live.length === last.bindings.length ? last : { aor, version: last.version, bindings: live };
+    }
+    return { aor, version: 0, bindings: [] };
+  }
+
+  /** `writeAor`'s arguments for `next` at `nowMs` (for scripts that write an AoR after checks of their own). */
+  writeArguments(next: readonly Binding[], nowMs: number): WriteArguments {
+    const live = next.filter((b) => isLive(b, nowMs));
+    const dead = next.filter((b) => !isLive(b, nowMs));
+    const args: (string | number)[] = [];
     if (live.length > 0) {
-      const latest = Math.max(...live.map((b) => b.expiresAtMs));
-      const earliest = Math.min(...live.map((b) => b.expiresAtMs));
-      args.push(Math.ceil(latest - now + this.keyGraceMs), earliest, live.some((b) => b.nat) ? '1' : '0');
+      let latest = -Infinity;
+      let earliest = Infinity;
+      for (const b of live) {
+        latest = Math.max(latest, b.expiresAtMs);
+        earliest = Math.min(earliest, b.expiresAtMs);
+      }
+      args.push(Math.ceil(latest - nowMs + this.keyGraceMs), earliest, live.some((b) => b.nat) ? '1' : '0');
       for (const b of live) args.push(b.ruid, encodeBinding(b));
     } else {
       args.push(0, 0, '0');
     }
-    const reply = await this.run(REPLACE_AOR, [this.aorKey(aor), this.indexKey, this.versionKey, this.natKey], args);
-    if (!Array.isArray(reply) || reply.length !== 2) throw new Error(`location: unexpected reply to replace: ${String(reply)}`);
-    const version = Number(reply[1]);
-    if (Number(reply[0]) !== 1) return { ok: false, code: LocationErrorCode.versionConflict, currentVersion: version };
+    return { args, live, dead };
+  }
+
+  /** After a script wrote `w` as `version` of `aor`: announces what expired unwritten and remembers the snapshot. */
+  written(aor: string, version: number, w: WriteArguments): void {
+    if (w.dead.length > 0) this.onExpired(aor, w.dead);
+    if (w.live.length === 0) this.recent.delete(aor);
+    else this.remember({ aor, version, bindings: w.live });
+  }
+
+  /**
+   * Reads the reply of `readAor` from `values[offset..]` (live JSON values first, `liveCount` of
+   * them, then expired ones), announcing the expired bindings (or the vanished key) and, unless
+   * told not to, remembering the snapshot.
+   */
+  readValues(aor: string, version: number, values: readonly unknown[], offset: number, liveCount: number, vanished: boolean, remember = true): ReadReply {
+    const live: Binding[] = [];
+    const dead: Binding[] = [];
+    for (let i = offset; i < values.length; i++) {
+      const raw = values[i];
+      // An entry that does not decode is dropped: written by a foreign or broken writer, it can't be routed to.
+      const b = typeof raw === 'string' ? decodeBinding(raw) : undefined;
+      if (b === undefined) continue;
+      (i - offset < liveCount ? live : dead).push(b);
+    }
     if (dead.length > 0) this.onExpired(aor, dead);
-    return { ok: true, version };
+    else if (vanished) this.onExpired(aor, []);
+    if (!remember) return { version, live, dead, vanished };
+    if (live.length === 0) this.recent.delete(aor);
+    else this.remember({ aor, version, bindings: live });
+    return { version, live, dead, vanished };
+  }
+
+  private remember(snapshot: AorSnapshot): void {
+    if (this.recentLimit <= 0) return;
+    this.recent.delete(snapshot.aor);
+    this.recent.set(snapshot.aor, snapshot);
+    if (this.recent.size > this.recentLimit) {
+      const oldest = this.recent.keys().next();
+      if (oldest.done !== true) this.recent.delete(oldest.value);
+    }
   }
 
   remove(aor: string): Promise<Binding[]> {
@@ -211,21 +305,7 @@ export class RedisLocationStore implements LocationStore {
   private async readAor(aor: string, nowMs: number): Promise<ReadReply> {
     const reply = await this.run(READ_AOR, [this.aorKey(aor), this.indexKey, this.natKey], [nowMs, aor]);
     if (!Array.isArray(reply) || reply.length < 3) throw new Error(`location: unexpected reply to read: ${String(reply)}`);
-    const version = Number(reply[0]);
-    const liveCount = Number(reply[1]);
-    const vanished = Number(reply[2]) === 1;
-    const live: Binding[] = [];
-    const dead: Binding[] = [];
-    for (let i = 3; i < reply.length; i++) {
-      const raw: unknown = reply[i];
-      // An entry that does not decode is dropped: written by a foreign or broken writer, it can't be routed to.
-      const b = typeof raw === 'string' ? decodeBinding(raw) : undefined;
-      if (b === undefined) continue;
-      (i - 3 < liveCount ? live : dead).push(b);
-    }
-    if (dead.length > 0) this.onExpired(aor, dead);
-    else if (vanished) this.onExpired(aor, []);
-    return { version, live, dead, vanished };
+    return this.readValues(aor, Number(reply[0]), reply, 3, Number(reply[1]), Number(reply[2]) === 1);
   }
 
   private run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {

@@ -6,8 +6,8 @@ export { ContactValueErrorCode, MAX_DELTA_SECONDS, parseContactValue } from './c
 export type { ContactBinding, ContactValue, ContactValueResult } from './contact-value.js';
 export { forkTarget, lookupTargets, orderForForking } from './lookup.js';
 export type { ForkTarget } from './lookup.js';
-export { processRegister, readAorAhead } from './process-register.js';
-export type { ProcessRegisterDeps, RegisterFacts, RegisterOutcome } from './process-register.js';
+export { prepareRegister, processRegister, readAorAhead, runRegister, storeFailed } from './process-register.js';
+export type { PreparedRegister, ProcessRegisterDeps, RegisterFacts, RegisterOutcome } from './process-register.js';
 export { receivedUri, SipTransport } from './received-address.js';
 export type { SourceAddress } from './received-address.js';
 export { DEFAULT_REGISTER_CONFIG, KAMAILIO_PATH_MODE, PathMode } from './register-config.js';

@@ -5,7 +5,7 @@
  * binding the AoR has afterwards. Nothing here throws: a failing store is a 500 reply.
  */
 import { randomUUID } from 'node:crypto';
-import { isLive, updateAor, type AorSnapshot, type Binding, type LocationStore, type UpdateAorOptions } from '../location/index.js';
+import { isLive, updateAor, type AorDecision, type AorSnapshot, type Binding, type LocationStore, type UpdateAorOptions, type UpdateAorResult } from '../location/index.js';
 import { canonicalAor } from './address-of-record.js';
 import { applyRegister, type ApplyRegisterResult, type BindingChanges, type RegisterContext } from './apply-register.js';
 import { DEFAULT_REGISTER_CONFIG, PathMode, type RegisterConfig } from './register-config.js';
@@ -71,53 +71,92 @@ export async function processRegister(
   config: RegisterConfig = DEFAULT_REGISTER_CONFIG,
   deps: ProcessRegisterDeps = {},
 ): Promise<RegisterOutcome> {
+  return runRegister(store, prepareRegister(facts, config, deps), deps.update);
+}
+
+/**
+ * A REGISTER read and checked without the store: refused already (`done`), a query of the AoR,
+ * or an update whose bindings `decide` computes from any snapshot of the AoR.
+ */
+export type PreparedRegister =
+  | { readonly kind: 'done'; readonly outcome: RegisterOutcome }
+  | { readonly kind: 'query'; readonly aor: string; readonly answer: (bindings: readonly Binding[]) => RegisterOutcome }
+  | {
+      readonly kind: 'update';
+      readonly aor: string;
+      /** Pure but for new ruids: the next binding set from a snapshot (no `next`: nothing to write). */
+      readonly decide: (snapshot: AorSnapshot) => AorDecision<ApplyRegisterResult>;
+      /** The reply once the update was decided and written (or failed). */
+      readonly answer: (r: UpdateAorResult<ApplyRegisterResult>) => RegisterOutcome;
+    };
+
+export function prepareRegister(facts: RegisterFacts, config: RegisterConfig = DEFAULT_REGISTER_CONFIG, deps: Pick<ProcessRegisterDeps, 'newRuid'> = {}): PreparedRegister {
   const aor = canonicalAor(facts.aor, config.useDomain);
-  if (!aor.ok) return refused({ code: RegisterErrorCode.noUser, detail: aor.reason }, config);
+  if (!aor.ok) return done(refused({ code: RegisterErrorCode.noUser, detail: aor.reason }, config));
   const hasPath = config.usePath && facts.path.length > 0;
   if (hasPath && config.pathMode === PathMode.strict && !facts.pathSupported) {
-    return refused({ code: RegisterErrorCode.pathUnsupported, detail: `Path without Supported: path from ${facts.source.ip}` }, config);
+    return done(refused({ code: RegisterErrorCode.pathUnsupported, detail: `Path without Supported: path from ${facts.source.ip}` }, config));
   }
   const read = readRegisterIntent(facts.contacts, facts.expiresHeader, config);
-  if (!read.ok) return refused(read.error, config);
+  if (!read.ok) return done(refused(read.error, config));
   const echoPath = hasPath && config.pathMode !== PathMode.off && facts.pathSupported ? facts.path : [];
   const intent = read.intent;
+  if (intent.kind === 'query') return { kind: 'query', aor: aor.aor, answer: (bindings) => accepted(bindings, NO_CHANGES, facts.now, echoPath) };
+  const ctx: RegisterContext = {
+    aor: aor.aor,
+    callId: facts.callId,
+    cseq: facts.cseq,
+    nowMs: facts.now,
+    edge: facts.edge,
+    nat: facts.natDetected,
+    ...(facts.natDetected ? { received: receivedUri(facts.source) } : {}),
+    ...(hasPath ? { path: facts.path } : {}),
+    ...(facts.userAgent !== undefined ? { userAgent: facts.userAgent } : {}),
+    ...(facts.allow !== undefined ? { allow: facts.allow } : {}),
+    ...(facts.socket !== undefined ? { socket: facts.socket } : {}),
+    ...(facts.edgeUri !== undefined ? { edgeUri: facts.edgeUri } : {}),
+    ...(facts.connectionId !== undefined ? { connectionId: facts.connectionId } : {}),
+  };
+  const newRuid = deps.newRuid ?? randomUUID;
+  return {
+    kind: 'update',
+    aor: aor.aor,
+    decide: (snap) => {
+      const applied = applyRegister(snap.bindings, intent, ctx, config, newRuid);
+      // A refusal or a pure retransmission writes nothing (and leaves the version alone).
+      return applied.ok && applied.changed ? { next: applied.next, result: applied } : { result: applied };
+    },
+    answer: (r) => {
+      if (!r.ok) return refused({ code: RegisterErrorCode.locationStore, detail: `${r.code} after ${r.attempts} attempts for ${aor.aor}` }, config);
+      if (!r.result.ok) return refused(r.result.error, config);
+      return accepted(r.result.next, r.result.changes, facts.now, echoPath);
+    },
+  };
+}
+
+/** Runs a prepared REGISTER against the store. Never throws: a failing store is a 500 reply. */
+export async function runRegister(store: LocationStore, prepared: PreparedRegister, update?: UpdateAorOptions): Promise<RegisterOutcome> {
   try {
-    if (intent.kind === 'query') {
-      const bindings = await store.get(aor.aor);
-      return accepted(bindings, NO_CHANGES, facts.now, echoPath);
+    switch (prepared.kind) {
+      case 'done':
+        return prepared.outcome;
+      case 'query':
+        return prepared.answer(await store.get(prepared.aor));
+      case 'update':
+        return prepared.answer(await updateAor(store, prepared.aor, prepared.decide, update));
     }
-    const ctx: RegisterContext = {
-      aor: aor.aor,
-      callId: facts.callId,
-      cseq: facts.cseq,
-      nowMs: facts.now,
-      edge: facts.edge,
-      nat: facts.natDetected,
-      ...(facts.natDetected ? { received: receivedUri(facts.source) } : {}),
-      ...(hasPath ? { path: facts.path } : {}),
-      ...(facts.userAgent !== undefined ? { userAgent: facts.userAgent } : {}),
-      ...(facts.allow !== undefined ? { allow: facts.allow } : {}),
-      ...(facts.socket !== undefined ? { socket: facts.socket } : {}),
-      ...(facts.edgeUri !== undefined ? { edgeUri: facts.edgeUri } : {}),
-      ...(facts.connectionId !== undefined ? { connectionId: facts.connectionId } : {}),
-    };
-    const newRuid = deps.newRuid ?? randomUUID;
-    const r = await updateAor<ApplyRegisterResult>(
-      store,
-      aor.aor,
-      (snap) => {
-        const applied = applyRegister(snap.bindings, intent, ctx, config, newRuid);
-        // A refusal or a pure retransmission writes nothing (and leaves the version alone).
-        return applied.ok && applied.changed ? { next: applied.next, result: applied } : { result: applied };
-      },
-      deps.update,
-    );
-    if (!r.ok) return refused({ code: RegisterErrorCode.locationStore, detail: `${r.code} after ${r.attempts} attempts for ${aor.aor}` }, config);
-    if (!r.result.ok) return refused(r.result.error, config);
-    return accepted(r.result.next, r.result.changes, facts.now, echoPath);
   } catch (e) {
-    return refused({ code: RegisterErrorCode.locationStore, detail: e instanceof Error ? e.message : String(e) }, config);
+    return storeFailed(e);
   }
+}
+
+/** The reply when the location store failed. */
+export function storeFailed(e: unknown): RegisterOutcome {
+  return refused({ code: RegisterErrorCode.locationStore, detail: e instanceof Error ? e.message : String(e) }, DEFAULT_REGISTER_CONFIG);
+}
+
+function done(outcome: RegisterOutcome): PreparedRegister {
+  return { kind: 'done', outcome };
 }
 
 /**

@@ -6,16 +6,22 @@
  * phone is behind NAT.
  */
 import type { Reply, RouteParams } from '@sipmesh/contracts';
-import { AuthResultKind, type DigestAuthenticator } from '../auth/index.js';
+import { Acceptance, AuthResultKind, type AuthAcceptor, type DigestAuthenticator } from '../auth/index.js';
 import { natUacTest } from '@sipmesh/runtime';
-import { processRegister, readAorAhead, SipTransport, type RegisterConfig, type RegisterFacts, type RegisterOutcome } from '../register/index.js';
-import type { AorSnapshot, LocationStore } from '../location/index.js';
+import { prepareRegister, readAorAhead, runRegister, SipTransport, type ApplyRegisterResult, type PreparedRegister, type RegisterConfig, type RegisterFacts, type RegisterOutcome } from '../register/index.js';
+import type { AorDecision, AorSnapshot, LocationStore } from '../location/index.js';
+import type { AcceptAndSaveResult, RedisAcceptAndSave } from './accept-and-save.js';
 
 export interface RegisterHandlerDeps {
   readonly store: LocationStore;
   readonly register: RegisterConfig;
   /** Undefined: REGISTER is not authenticated. */
   readonly authenticator: DigestAuthenticator | undefined;
+  /**
+   * The store and the authenticator's state share one Redis: a good digest is accepted and its
+   * bindings written in one script (accept-and-save.ts). Undefined: accepted, then written.
+   */
+  readonly acceptAndSave?: Pick<RedisAcceptAndSave, 'presume' | 'run'>;
   /** nat_uac_test flags deciding a phone is behind NAT; 0: never. */
   readonly natTest: number;
   readonly now: () => number;
@@ -29,27 +35,51 @@ const TRANSPORTS = new Set<string>(Object.values(SipTransport));
 
 export async function handleRegister(p: RouteParams, deps: RegisterHandlerDeps): Promise<RegisterHandling> {
   let user: string | undefined;
-  // made before authentication only when they are needed then (the AoR read ahead)
+  // made before authentication only when they are needed then
   let facts: RegisterFacts | undefined;
+  let prepared: PreparedRegister | undefined;
   let readAhead: Promise<AorSnapshot> | undefined;
+  let acceptor: AuthAcceptor | undefined;
+  let saved: AcceptAndSaveResult | undefined;
+  let presumed: { readonly snapshot: AorSnapshot; readonly decision: AorDecision<ApplyRegisterResult> } | undefined;
   if (deps.authenticator) {
     const realm = p.to.host;
     const credentials = p.headers['authorization'] ?? [];
-    // with credentials the request is likely to pass: its AoR is read meanwhile
+    // with credentials the request is likely to pass: its bindings are written with the
+    // acceptance of its digest (one store step), or else its AoR is read meanwhile
     if (credentials.length > 0) {
       facts = registerFacts(p, deps);
-      readAhead = readAorAhead(deps.store, facts, deps.register);
+      const combined = deps.acceptAndSave;
+      if (combined !== undefined) {
+        prepared = prepareRegister(facts, deps.register);
+        const update = prepared.kind === 'update' ? prepared : undefined;
+        if (update !== undefined) {
+          acceptor = {
+            accept: async (banUser, ip, nonce, nc, expiresAtMs) => {
+              const snapshot = combined.presume(update.aor);
+              presumed = { snapshot, decision: update.decide(snapshot) };
+              saved = await combined.run({ banUser, ip, nonce, nc, expiresAtMs }, update.aor, snapshot.version, presumed.decision.next);
+              return saved.acceptance;
+            },
+          };
+        }
+      } else {
+        readAhead = readAorAhead(deps.store, facts, deps.register);
+      }
     }
     let auth;
     try {
-      auth = await deps.authenticator.authenticate({
-        method: p.method,
-        requestUri: p.ruri,
-        credentialsHeaderValues: credentials,
-        realm,
-        ...(p.to.user !== undefined ? { checkUser: p.to.user } : {}),
-        sourceIp: p.source.ip,
-      });
+      auth = await deps.authenticator.authenticate(
+        {
+          method: p.method,
+          requestUri: p.ruri,
+          credentialsHeaderValues: credentials,
+          realm,
+          ...(p.to.user !== undefined ? { checkUser: p.to.user } : {}),
+          sourceIp: p.source.ip,
+        },
+        acceptor !== undefined ? { acceptor } : {},
+      );
     } catch (e) {
       // The subscriber or nonce-count store is down: the phone retries later, nothing is decided.
       return { kind: 'auth', outcome: 'unavailable', reason: (e as Error).message, reply: { code: 503, reason: 'Service Unavailable', headers: ['Retry-After: 5'] } };
@@ -64,7 +94,17 @@ export async function handleRegister(p: RouteParams, deps: RegisterHandlerDeps):
     user = auth.user;
   }
   facts ??= registerFacts(p, deps);
-  const outcome = await processRegister(deps.store, facts, deps.register, readAhead ? { update: { readFirst: readAhead } } : {});
+  prepared ??= prepareRegister(facts, deps.register);
+  let outcome: RegisterOutcome;
+  if (prepared.kind === 'update' && saved?.acceptance === Acceptance.ok && presumed !== undefined) {
+    // decided and written (or found unchanged) with the acceptance; else decided again from the AoR as it is
+    const { decision, snapshot } = presumed;
+    outcome = saved.saved
+      ? prepared.answer({ ok: true, result: decision.result, snapshot: { aor: prepared.aor, version: saved.version, bindings: decision.next ?? snapshot.bindings }, attempts: 1 })
+      : await runRegister(deps.store, prepared, { readFirst: Promise.resolve(saved.snapshot) });
+  } else {
+    outcome = await runRegister(deps.store, prepared, readAhead ? { readFirst: readAhead } : undefined);
+  }
   return { kind: 'register', facts, outcome, ...(user ? { user } : {}), reply: { code: outcome.code, reason: outcome.reason, headers: [...outcome.headers] } };
 }
 
