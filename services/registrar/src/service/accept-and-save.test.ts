@@ -5,7 +5,7 @@
  * is found as it is and decided again; nothing is written for a digest that is not accepted.
  */
 import { randomBytes } from 'node:crypto';
-import { CONTRACT_VERSION, type RouteParams } from '@sipmesh/contracts';
+import type { RouteParams } from '@sipmesh/contracts';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DigestAuthenticator, digestConfig, makeSubscriber, RedisAuthAcceptor, RedisBanTracker, RedisNonceCountTracker } from '../auth/index.js';
@@ -14,6 +14,7 @@ import { RedisLocationStore, type Binding } from '../location/index.js';
 import { DEFAULT_REGISTER_CONFIG } from '../register/index.js';
 import { RedisAcceptAndSave } from './accept-and-save.js';
 import { handleRegister, type RegisterHandlerDeps } from './register-handler.js';
+import { registerParams, type RegisterParamsOptions } from './register-params.fixture.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const prefix = `sipmesh:test:accept-save:${process.pid}:${randomBytes(4).toString('hex')}:`;
@@ -53,42 +54,18 @@ function instance(options: { recentAors?: number; keyGraceMs?: number } = {}): I
   return i;
 }
 
-interface Register {
+interface Register extends RegisterParamsOptions {
   readonly user: string;
-  readonly contact?: string;
-  readonly expires?: number;
-  readonly callId?: string;
-  readonly cseq?: number;
   readonly nc?: number;
   readonly nonce?: string;
   readonly password?: string;
-  readonly ip?: string;
 }
 
 /** A REGISTER answering `by`'s challenge (or the given nonce), as the edge hands it over. */
 function register(by: Instance, r: Register): RouteParams {
   const nonce = r.nonce ?? nonceOf(by.authenticator.challengeHeaders('example.com', false, true).headers[0] as string);
-  const contact = `<${r.contact ?? `sip:${r.user}@192.0.2.5:5062`}>`;
   const authorization = clientAuthorization({ username: r.user, password: r.password ?? `pw${r.user}`, realm: 'example.com', nonce, method: 'REGISTER', uri: 'sip:example.com', nc: r.nc ?? 1 });
-  return {
-    version: CONTRACT_VERSION,
-    edge: 'edge1',
-    tx: 'edge1.1.1',
-    method: 'REGISTER',
-    ruri: 'sip:example.com',
-    ruri_parts: { scheme: 'sip', host: 'example.com' },
-    from: { uri: `sip:${r.user}@example.com`, user: r.user, host: 'example.com', tag: 'f1' },
-    to: { uri: `sip:${r.user}@example.com`, user: r.user, host: 'example.com' },
-    call_id: r.callId ?? `reg-${r.user}`,
-    cseq: { seq: r.cseq ?? 1, method: 'REGISTER' },
-    contact: [contact],
-    headers: { contact: [contact], expires: [String(r.expires ?? 600)], authorization: [authorization] },
-    source: { ip: r.ip ?? '192.0.2.5', port: 5062, transport: 'udp' },
-    socket: { transport: 'udp', ip: '127.0.0.1', port: 5060, advertise: '127.0.0.1:5060' },
-    ours: { ruri: true, from: true },
-    auth: null,
-    attempt: 1,
-  };
+  return registerParams({ ...r, authorization });
 }
 
 async function stored(i: Instance, user: string): Promise<Binding[]> {

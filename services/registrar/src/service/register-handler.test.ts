@@ -3,36 +3,17 @@
  * authenticated (before its nonce count is checked), and that read is the one the binding is
  * written from; without credentials nothing is read, and a refused one writes nothing.
  */
-import { CONTRACT_VERSION, type RouteParams } from '@sipmesh/contracts';
+import type { RouteParams } from '@sipmesh/contracts';
 import { describe, expect, it } from 'vitest';
 import { DigestAuthenticator, digestConfig, makeSubscriber } from '../auth/index.js';
 import { clientAuthorization, nonceOf } from '../auth/digest-client.fixture.js';
 import { MemoryLocationStore, type AorSnapshot, type LocationStore } from '../location/index.js';
 import { DEFAULT_REGISTER_CONFIG } from '../register/index.js';
 import { handleRegister } from './register-handler.js';
+import { registerParams } from './register-params.fixture.js';
 
 function params(authorization?: string): RouteParams {
-  const headers: Record<string, string[]> = { contact: ['<sip:1001@192.0.2.5:5062>'], expires: ['600'] };
-  if (authorization !== undefined) headers['authorization'] = [authorization];
-  return {
-    version: CONTRACT_VERSION,
-    edge: 'edge1',
-    tx: 'edge1.1.1',
-    method: 'REGISTER',
-    ruri: 'sip:example.com',
-    ruri_parts: { scheme: 'sip', host: 'example.com' },
-    from: { uri: 'sip:1001@example.com', user: '1001', host: 'example.com', tag: 'f1' },
-    to: { uri: 'sip:1001@example.com', user: '1001', host: 'example.com' },
-    call_id: 'reg-1',
-    cseq: { seq: 2, method: 'REGISTER' },
-    contact: ['<sip:1001@192.0.2.5:5062>'],
-    headers,
-    source: { ip: '192.0.2.5', port: 5062, transport: 'udp' },
-    socket: { transport: 'udp', ip: '127.0.0.1', port: 5060, advertise: '127.0.0.1:5060' },
-    ours: { ruri: true, from: true },
-    auth: null,
-    attempt: 1,
-  };
+  return registerParams({ callId: 'reg-1', cseq: 2, ...(authorization !== undefined ? { authorization } : {}) });
 }
 
 function setUp(): { deps: Parameters<typeof handleRegister>[1]; reads: string[]; authenticator: DigestAuthenticator; store: LocationStore } {
