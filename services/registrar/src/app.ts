@@ -82,6 +82,11 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
     sipmesh_registrar_binding_changes_total: { type: 'counter', help: 'Bindings added, refreshed, removed and expired', labelNames: ['action'] },
     sipmesh_registrar_nat_pings_total: { type: 'counter', help: 'NAT keep-alive pings, by outcome (ok, failed, skipped: owning edge not running, removed: binding dropped)', labelNames: ['outcome'] },
     sipmesh_registrar_uac_registers_total: { type: 'counter', help: 'Outbound registrations to carriers, by outcome (registered, challenged, failed)', labelNames: ['outcome'] },
+    sipmesh_registrar_presumed_aors_total: {
+      type: 'counter',
+      help: 'REGISTERs accepted and written in one Redis script, by whether the AoR was as presumed (right: one round trip; wrong: decided again, two)',
+      labelNames: ['result'],
+    },
     sipmesh_registrar_requests_failed_total: { type: 'counter', help: 'Bus requests answered with a JSON-RPC error, by subject', labelNames: ['subject'] },
   });
   const useDomain = config.location.useDomain;
@@ -300,6 +305,7 @@ export async function createRegistrarApp(options: RegistrarAppOptions): Promise<
         } else {
           if (config.auth.enabled) metrics.sipmesh_registrar_auth_total.inc({ kind: 'register', result: 'ok' });
           const { outcome, facts } = handled;
+          if (handled.presumed !== undefined) metrics.sipmesh_registrar_presumed_aors_total.inc({ result: handled.presumed });
           if (outcome.error) logger.info({ to: params.to.uri, source: params.source, code: outcome.code, error: outcome.error }, 'REGISTER refused');
           const extra = { source: { ip: facts.source.ip, port: facts.source.port, transport: facts.source.transport } };
           for (const b of outcome.changes.added) announce('added', b, facts.now, extra);

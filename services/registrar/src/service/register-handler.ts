@@ -29,7 +29,15 @@ export interface RegisterHandlerDeps {
 
 export type RegisterHandling =
   | { readonly kind: 'auth'; readonly reply: Reply; readonly outcome: 'challenge' | 'banned' | 'unavailable'; readonly reason?: string; readonly user?: string }
-  | { readonly kind: 'register'; readonly reply: Reply; readonly outcome: RegisterOutcome; readonly facts: RegisterFacts; readonly user?: string };
+  | {
+      readonly kind: 'register';
+      readonly reply: Reply;
+      readonly outcome: RegisterOutcome;
+      readonly facts: RegisterFacts;
+      readonly user?: string;
+      /** Accepted and written in one script: whether the AoR was as presumed (`acceptAndSave`). */
+      readonly presumed?: 'right' | 'wrong';
+    };
 
 const TRANSPORTS = new Set<string>(Object.values(SipTransport));
 
@@ -96,7 +104,9 @@ export async function handleRegister(p: RouteParams, deps: RegisterHandlerDeps):
   facts ??= registerFacts(p, deps);
   prepared ??= prepareRegister(facts, deps.register);
   let outcome: RegisterOutcome;
+  let presumedRight: boolean | undefined;
   if (prepared.kind === 'update' && saved?.acceptance === Acceptance.ok && presumed !== undefined) {
+    presumedRight = saved.saved;
     // decided and written (or found unchanged) with the acceptance; else decided again from the AoR as it is
     const { decision, snapshot } = presumed;
     outcome = saved.saved
@@ -105,7 +115,14 @@ export async function handleRegister(p: RouteParams, deps: RegisterHandlerDeps):
   } else {
     outcome = await runRegister(deps.store, prepared, readAhead ? { readFirst: readAhead } : undefined);
   }
-  return { kind: 'register', facts, outcome, ...(user ? { user } : {}), reply: { code: outcome.code, reason: outcome.reason, headers: [...outcome.headers] } };
+  return {
+    kind: 'register',
+    facts,
+    outcome,
+    ...(user ? { user } : {}),
+    ...(presumedRight !== undefined ? { presumed: presumedRight ? 'right' : 'wrong' } : {}),
+    reply: { code: outcome.code, reason: outcome.reason, headers: [...outcome.headers] },
+  };
 }
 
 export function registerFacts(p: RouteParams, deps: Pick<RegisterHandlerDeps, 'natTest' | 'now'>): RegisterFacts {
