@@ -19,7 +19,7 @@ import { registerParams, type RegisterParamsOptions } from './register-params.fi
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const prefix = `sipmesh:test:accept-save:${process.pid}:${randomBytes(4).toString('hex')}:`;
 const config = digestConfig({ secret: 'cluster-secret', ban: { maxFailures: 3, windowSec: 300, banSec: 300 } });
-const subscribers = new Map(['1001', '1002', '1003', '1004', '1005', '1006', '1007'].map((u) => [u, makeSubscriber({ username: u, domain: 'example.com', password: `pw${u}` })]));
+const subscribers = new Map(['1001', '1002', '1003', '1004', '1005', '1006', '1007', '1008'].map((u) => [u, makeSubscriber({ username: u, domain: 'example.com', password: `pw${u}` })]));
 
 interface Instance {
   readonly deps: RegisterHandlerDeps;
@@ -160,6 +160,25 @@ describe('a REGISTER accepted and saved in one Redis script', () => {
     expect(r).toMatchObject({ kind: 'auth', outcome: 'banned', reply: { code: 403, reason: 'Try later' } });
     expect(await stored(a, '1006')).toEqual([]);
     expect(await admin.exists(a.store.aorKey('1006@example.com'))).toBe(0);
+  });
+
+  it('loses no contact when two registrars write one AoR at once, many times', async () => {
+    const a = instance();
+    const b = instance();
+    const contacts = Array.from({ length: 40 }, (_, i) => `sip:1008@192.0.2.${i + 1}:5062`);
+    const replies = await Promise.all(
+      contacts.map((contact, i) => {
+        const by = i % 2 === 0 ? a : b;
+        // each phone its own Call-ID: every REGISTER adds a binding
+        return handleRegister(register(by, { user: '1008', contact, callId: `phone-${i}` }), by.deps);
+      }),
+    );
+    expect(replies.map((r) => r.reply.code)).toEqual(contacts.map(() => 200));
+    expect((await stored(a, '1008')).map((x) => x.contact).sort()).toEqual([...contacts].sort());
+    // most of them presumed the AoR as their registrar last saw it, and were wrong
+    const presumptions = replies.map((r) => (r.kind === 'register' ? r.presumed : undefined));
+    expect(presumptions.every((p) => p === 'right' || p === 'wrong')).toBe(true);
+    expect(presumptions).toContain('wrong');
   });
 
   it('announces the remembered bindings that expired once, when the next REGISTER replaces them', async () => {
