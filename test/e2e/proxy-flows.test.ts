@@ -167,7 +167,7 @@ describe.each(MODES)('proxy flows over the %s bus', async (mode) => {
   it('recovers from packet loss on both sides over many calls', async () => {
     const callee = uas('uas-call-lossy.xml', uasA, 30);
     await callee.ready;
-    const r = await uac('uac-call-lossy.xml', 'call', { calls: 30, rate: 10, timeoutS: 40, traceMessages: false });
+    const r = await uac('uac-call-lossy.xml', 'call', { calls: 30, rate: 10, timeoutS: 45, traceMessages: false });
     expect(r.failedCalls, r.summary).toBe(0);
     expect(r.successfulCalls).toBe(30);
   }, 90_000);

@@ -294,7 +294,8 @@ describe('SIPp scenarios through Kamailio', async () => {
     test('lossy caller (lost="10"): every call completes, the proxy absorbs the duplicates', { timeout: 60_000 }, async () => {
       const calls = 20;
       const uas = await startUas('uas-call.xml', uas1Port, { calls });
-      const uac = await runUac('uac-call-lossy.xml', { calls, rate: 20, service: 'direct' });
+      // the scenario waits up to 30 s for a 200 (its BYE's tries can all be lost): SIPp's run limit above that
+      const uac = await runUac('uac-call-lossy.xml', { calls, rate: 20, service: 'direct', timeoutS: 45 });
       expectOk(uac, calls);
       const callee = await uas.done;
       expectOk(callee, calls);
