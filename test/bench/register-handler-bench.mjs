@@ -22,7 +22,6 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { CONTRACT_VERSION } from '@sipmesh/contracts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../../services/registrar/dist');
@@ -33,6 +32,7 @@ const { RedisLocationStore } = await load('location/index.js');
 const { DEFAULT_REGISTER_CONFIG } = await load('register/index.js');
 const { RedisAcceptAndSave } = await load('service/accept-and-save.js');
 const { handleRegister } = await load('service/register-handler.js');
+const { registerParams } = await load('service/register-params.fixture.js');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -94,28 +94,9 @@ function registrar(mode, prefix) {
 }
 
 function params(r, user, cseq) {
-  const contact = `<sip:${user}@192.0.2.5:5062>`;
   const nonce = nonceOf(r.authenticator.challengeHeaders('example.com', false, true).headers[0]);
   const authorization = clientAuthorization({ username: user, password: `pw-${user}`, realm: 'example.com', nonce, method: 'REGISTER', uri: 'sip:example.com' });
-  return {
-    version: CONTRACT_VERSION,
-    edge: 'edge1',
-    tx: `edge1.${cseq}.${user}`,
-    method: 'REGISTER',
-    ruri: 'sip:example.com',
-    ruri_parts: { scheme: 'sip', host: 'example.com' },
-    from: { uri: `sip:${user}@example.com`, user, host: 'example.com', tag: 'f1' },
-    to: { uri: `sip:${user}@example.com`, user, host: 'example.com' },
-    call_id: `reg-${user}`,
-    cseq: { seq: cseq, method: 'REGISTER' },
-    contact: [contact],
-    headers: { contact: [contact], expires: ['3600'], authorization: [authorization], 'user-agent': ['bench'] },
-    source: { ip: '192.0.2.5', port: 5062, transport: 'udp' },
-    socket: { transport: 'udp', ip: '127.0.0.1', port: 5060, advertise: '127.0.0.1:5060' },
-    ours: { ruri: true, from: true },
-    auth: null,
-    attempt: 1,
-  };
+  return registerParams({ user, cseq, expires: 3600, authorization });
 }
 
 /** Every AoR registered once more; the requests are built before the clock starts. */
