@@ -58,16 +58,25 @@ const freePort = () =>
 const dir = mkdtempSync(path.join(tmpdir(), 'sipmesh-reghandler-'));
 const port = await freePort();
 const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+// connect once the server listens: a failed connect() leaves ioredis reconnecting on its own
+const accepts = () =>
+  new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => s.end(() => resolve(true)));
+    s.once('error', () => resolve(false));
+  });
 const redis = new Redis({ port, enableAutoPipelining: true, lazyConnect: true, maxRetriesPerRequest: 1 });
-for (let i = 0; ; i++) {
-  try {
-    await redis.connect();
-    await redis.ping();
-    break;
-  } catch (e) {
-    if (i > 50) throw e;
+try {
+  for (let i = 0; !(await accepts()); i++) {
+    if (i > 50) throw new Error(`redis-server did not listen on ${port}`);
     await sleep(100);
   }
+  await redis.connect();
+  await redis.ping();
+} catch (e) {
+  redis.disconnect();
+  server.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+  throw e;
 }
 
 const config = auth.digestConfig({ secret: 'bench-secret', ban: { maxFailures: 0, windowSec: 300, banSec: 300 } });
