@@ -41,6 +41,7 @@ import { busyUdpPorts, processesMatching } from './lib/process-cpu.mjs';
 import { findMaxCleanRate, reusingRun } from './lib/rate-search.mjs';
 import { runLine, scenarioTable } from './lib/report-table.mjs';
 import { callsFor, runSipmesh, SIP_PORT, UAC_PORT, UAS_PORT } from './lib/sipmesh-run.mjs';
+import { probeMachine } from './lib/machine-probe.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -447,6 +448,11 @@ async function main() {
       const runDir = path.join(sessionDir, id);
       let r;
       const newProfiles = o.profileDir && system === 'sipmesh' ? new Set(readdirSync(o.profileDir)) : null;
+      // the machine's speed now, on an idle machine, before the run (lib/machine-probe.mjs)
+      const probeUs = await probeMachine().catch((error) => {
+        console.log(`   (machine probe: ${error.message})`);
+        return null;
+      });
       try {
         r =
           system === 'sipmesh' && scenario === 'register'
@@ -466,6 +472,7 @@ async function main() {
         r = { system, scenario, offered_rate: rate, clean: false, strict: false, error: error.message, reasons: [error.message], cpu: {}, runs: [] };
       }
       r.id = id;
+      if (probeUs !== null) r.machine_probe_us = probeUs;
       if (reruns > 0) r.disturbed_reruns = reruns;
       if (newProfiles) r.profiles = summarizeNewProfiles(o.profileDir, newProfiles, r);
       console.log(`${id.padEnd(30)} ${runLine(r)}`);

@@ -31,6 +31,7 @@ export function runLine(r) {
     `| sut ${fmt(c.sut_pct, 1)}%${partsText(c.parts_pct)} ${fmt(c.sut_us_per_call, 1)} us/call${switchesText(c.parts_switches_per_call)} ` +
     `| uas ${fmt(c.sipp_uas_pct)} uac ${fmt(c.sipp_uac_pct)} machine ${fmt(c.machine_pct)}/${fmt(c.machine_capacity_pct)} other ${fmt(c.other_pct)} psi ${fmt(c.psi_pct)}` +
     (r.drops?.sut_socket ? ` | drops at SUT socket ${r.drops.sut_socket}` : '') +
+    (typeof r.machine_probe_us === 'number' ? ` | probe ${fmt(r.machine_probe_us, 1)} us` : '') +
     (r.disturbed_reruns ? ` | after ${r.disturbed_reruns} disturbed re-run(s)` : '')
   );
 }
@@ -99,6 +100,13 @@ export function scenarioTable(scenario, bySystem) {
     ]);
   }
   lines.push(fixed ? `-- ${scenario}: medians over the clean runs` : `-- ${scenario}: highest clean rate (medians over the clean runs at that rate)`, padTable(sum));
+  const probes = systems.flatMap((sys) => bySystem[sys].runs.map((r) => r.machine_probe_us)).filter((v) => typeof v === 'number').sort((x, y) => x - y);
+  if (probes.length > 0) {
+    lines.push(
+      `machine probe before each run (CPU µs of a fixed Node workload, test/bench/lib/machine-probe.mjs; lower = faster machine): ` +
+        `min ${fmt(probes[0], 1)}, median ${fmt(probes[Math.floor((probes.length - 1) / 2)], 1)}, max ${fmt(probes[probes.length - 1], 1)} over ${probes.length} runs`,
+    );
+  }
   if (systems.length === 2) {
     const [a, b] = systems.map((s) => bySystem[s]);
     if (a.max_clean_rate && b.max_clean_rate) lines.push(`max clean rate ${systems[0]}/${systems[1]}: ${(a.max_clean_rate / b.max_clean_rate).toFixed(2)}`);

@@ -1,0 +1,1 @@
+export function probeMachine(options?: { iterations?: number; warmup?: number; timeoutMs?: number }): Promise<number>;
