@@ -15,13 +15,13 @@
 //   node test/bench/register-handler-bench.mjs [--aors 20000] [--concurrency 50] [--rounds 2] [--refresh] [--recent-aors N]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
+import { freeTcpPort, portListens } from './lib/tcp-ports.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../../services/registrar/dist');
@@ -45,28 +45,13 @@ const ROUNDS = opt('rounds', 2);
 const REFRESH = args.includes('--refresh');
 const RECENT_AORS = opt('recent-aors', undefined);
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
 const dir = mkdtempSync(path.join(tmpdir(), 'sipmesh-reghandler-'));
-const port = await freePort();
+const port = await freeTcpPort();
 const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-// connect once the server listens: a failed connect() leaves ioredis reconnecting on its own
-const accepts = () =>
-  new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => s.end(() => resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 const redis = new Redis({ port, enableAutoPipelining: true, lazyConnect: true, maxRetriesPerRequest: 1 });
 try {
-  for (let i = 0; !(await accepts()); i++) {
+  // connect once the server listens: a failed connect() leaves ioredis reconnecting on its own
+  for (let i = 0; !(await portListens(port)); i++) {
     if (i > 50) throw new Error(`redis-server did not listen on ${port}`);
     await sleep(100);
   }
